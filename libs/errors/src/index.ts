@@ -1,0 +1,2 @@
+export { EarshotError, isRetriable } from './earshot-error';
+export { ReasonCounters } from './reason-counters';
