@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
 const mode = args.find((a) => a.startsWith('--')) ?? '--unit';
 const roots = args.filter((a) => !a.startsWith('--'));
-if (roots.length === 0) roots.push('libs', 'apps', 'test');
+if (roots.length === 0) roots.push('libs', 'apps', 'test', 'tools', 'infra');
 
 /** Collects spec files below a folder, skipping dependencies and build output. */
 function specs(dir, out = []) {
