@@ -1,2 +1,3 @@
 export { EarshotError, isRetriable } from './earshot-error';
 export { ReasonCounters } from './reason-counters';
+export { withRetry, backoffDelay, type RetryOptions } from './retry';

@@ -1,0 +1,17 @@
+import { setting } from '@earshot/config';
+
+/** rtp-collector's own settings (beside the common ones). */
+export const rtpCollectorSettings = {
+  capture: {
+    interface: setting.string('EARSHOT_CAPTURE_INTERFACE', 'Interface to capture RTP on.', 'lo'),
+    file: setting.optionalString('EARSHOT_CAPTURE_FILE', 'A capture file to read instead of an interface.'),
+    filter: setting.string('EARSHOT_RTP_FILTER', 'BPF filter for the RTP capture.', 'udp'),
+    snapLength: setting.int('EARSHOT_CAPTURE_SNAPLEN', 'Bytes kept of each packet.', 65535, { min: 64, max: 262144 }),
+    bufferSizeMb: setting.int('EARSHOT_CAPTURE_BUFFER_MB', 'Kernel capture buffer, MiB.', 32, { min: 1, max: 2048 }),
+  },
+  batch: {
+    maxPackets: setting.int('EARSHOT_BATCH_MAX_PACKETS', 'Packets per RtpBatch at most.', 50, { min: 1, max: 10_000 }),
+    windowMs: setting.int('EARSHOT_BATCH_WINDOW_MS', 'Capture-time span of an RtpBatch at most.', 1000, { min: 1, max: 60_000 }),
+  },
+  heuristic: setting.bool('EARSHOT_RTP_HEURISTIC', 'Also collect RTP streams that no SDP announced, found by a strict heuristic.', false),
+};

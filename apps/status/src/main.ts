@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@earshot/config';
+import { createServiceLogger } from '@earshot/service';
+import { AppModule } from './app.module';
+import { loadStatusConfig, type StatusConfig } from './config/status-config.module';
+
+// The status service: projection, REST admin API and web console (NestJS).
+async function main(): Promise<void> {
+  let config: StatusConfig;
+  try {
+    config = loadStatusConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`status: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createServiceLogger('status', config.logLevel);
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    logger: {
+      log: (m: unknown) => log.debug(String(m)), error: (m: unknown) => log.error(String(m)), warn: (m: unknown) => log.warn(String(m)),
+      debug: () => undefined, verbose: () => undefined, fatal: (m: unknown) => log.error(String(m)),
+    },
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(config.http.port, config.http.host);
+  log.info('running', { url: `http://${config.http.host}:${config.http.port}/` });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`status: could not start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

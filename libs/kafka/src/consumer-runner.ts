@@ -1,0 +1,160 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { ReasonCounters, withRetry, type RetryOptions } from '@earshot/errors';
+import type { TopicName, TopicValues } from '@earshot/events';
+import type { EventCodec } from './event-codec';
+import { deadLetterMessage, deadLetterTopic } from './dead-letter';
+import { isKafkaRetriable, UndecodableMessageError } from './kafka-errors';
+
+/** A consumed message with its value decoded and validated; `value` is null for a tombstone. */
+export interface DecodedMessage<T extends TopicName> {
+  topic: T;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: TopicValues[T] | null;
+  headers: IHeaders;
+  /** The Kafka message timestamp (ms, as kafkajs gives it). */
+  timestamp: string;
+}
+
+export interface ConsumerRunnerOptions<T extends TopicName> {
+  /** The kafkajs client. */
+  kafka: Kafka;
+  /** Decodes values through the registry. */
+  codec: EventCodec;
+  /** Consumer group. */
+  groupId: string;
+  /** Topics to read. */
+  topics: readonly T[];
+  /** Start from the earliest offset when the group has none. Default true (the log is the truth). */
+  fromBeginning?: boolean;
+  /**
+   * Handles one message. A retriable error is retried with backoff until it passes or the runner
+   * stops; any other error sends the message to `<topic>.dlq` with the error, and the runner goes on.
+   */
+  handle: (message: DecodedMessage<T>) => Promise<void>;
+  /** Called after the messages of a batch were handled and before their offsets are committed. */
+  afterBatch?: (topic: T, partition: number) => Promise<void>;
+  /** Backoff for retriable errors. Default: from 100 ms up to 10 s, without end. */
+  retry?: RetryOptions;
+  /** Counts messages, dead letters by reason, retries and commits. Default: a new one. */
+  counters?: ReasonCounters;
+  /** Group session timeout in ms. Default 10 000 (short: a killed instance's partitions move quickly). */
+  sessionTimeoutMs?: number;
+  /** Called with each error that sent a message to the dead-letter topic, for the app's log. */
+  onDeadLetter?: (error: Error, message: { topic: string; partition: number; offset: string }) => void;
+}
+
+/**
+ * Runs a consumer group over typed topics with at-least-once delivery and explicit commits:
+ * each batch is decoded and handled message by message, then its offsets are committed. On
+ * `stop()` (SIGTERM) the batch in hand is finished and committed before the consumer leaves the
+ * group. Undecodable messages and messages the handler rejects go to `<topic>.dlq` with the error
+ * and the source offset in headers; the messages around them are processed as usual.
+ */
+export class ConsumerRunner<T extends TopicName> {
+  readonly counters: ReasonCounters;
+  private readonly consumer: Consumer;
+  private readonly dlqProducer: Producer;
+  private readonly stopping = new AbortController();
+  private started = false;
+
+  constructor(private readonly options: ConsumerRunnerOptions<T>) {
+    this.counters = options.counters ?? new ReasonCounters();
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
+      allowAutoTopicCreation: false,
+    });
+    this.dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  }
+
+  /** Connects, subscribes and starts consuming; resolves once consumption has started. */
+  async start(): Promise<void> {
+    await this.dlqProducer.connect();
+    await this.consumer.connect();
+    for (const topic of this.options.topics) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    }
+    this.started = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+  }
+
+  /** Finishes the batch in hand, commits it, leaves the group and disconnects. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    if (this.started) await this.consumer.disconnect();
+    await this.dlqProducer.disconnect();
+  }
+
+  /** The underlying consumer, for seeking and events (e.g. GROUP_JOIN in tests). */
+  get kafkaConsumer(): Consumer {
+    return this.consumer;
+  }
+
+  private async processBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+    const topic = batch.topic as T;
+    let last: string | undefined;
+    for (const message of batch.messages) {
+      // A rebalance took the partition away: stop here; the new owner resumes from the last commit.
+      if (isStale()) break;
+      await this.processMessage(topic, batch.partition, message);
+      resolveOffset(message.offset);
+      last = message.offset;
+      await heartbeat();
+    }
+    if (last === undefined) return;
+    if (this.options.afterBatch) await this.retrying(() => this.options.afterBatch!(topic, batch.partition));
+    await this.retrying(() =>
+      this.consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]),
+    );
+    this.counters.inc('batches.committed');
+  }
+
+  private async processMessage(topic: T, partition: number, message: KafkaMessage): Promise<void> {
+    this.counters.inc('messages.consumed');
+    let decoded: DecodedMessage<T>;
+    try {
+      const value = message.value === null ? null : await this.retrying(() => this.options.codec.decode(topic, message.value));
+      decoded = {
+        topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value,
+        headers: message.headers ?? {}, timestamp: message.timestamp,
+      };
+    } catch (error) {
+      if (!(error instanceof UndecodableMessageError)) throw error;
+      await this.deadLetter(topic, partition, message, error, error.reason);
+      return;
+    }
+    try {
+      await this.retrying(() => this.options.handle(decoded));
+      this.counters.inc('messages.handled');
+    } catch (error) {
+      if (this.stopping.signal.aborted && isKafkaRetriable(error)) throw error; // not handled: redelivered after restart
+      const reason = (error as { reason?: unknown }).reason;
+      await this.deadLetter(topic, partition, message, error as Error, typeof reason === 'string' ? reason : 'handler-failed');
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: Error, reason: string): Promise<void> {
+    this.counters.inc(`messages.dead-lettered.${reason}`);
+    this.options.onDeadLetter?.(error, { topic, partition, offset: message.offset });
+    const dlq = deadLetterMessage(message, { error: error.message, reason, sourceTopic: topic, sourcePartition: partition, sourceOffset: message.offset });
+    await this.retrying(() => this.dlqProducer.send({ topic: deadLetterTopic(topic), acks: -1, messages: [dlq] }));
+  }
+
+  /** Retries retriable errors with backoff until they pass or the runner stops. */
+  private retrying<R>(fn: () => Promise<R>): Promise<R> {
+    return withRetry(fn, {
+      attempts: Number.POSITIVE_INFINITY,
+      ...this.options.retry,
+      retryIf: isKafkaRetriable,
+      signal: this.stopping.signal,
+      onRetry: () => this.counters.inc('retries'),
+    });
+  }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what a fresh clone is missing: system packages and jars (tools/bootstrap.sh), then the
+# npm dependencies (after libpcap-dev, which the `cap` native module builds against).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/bootstrap.sh
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund
+else
+  echo "==> npm dependencies already installed"
+fi
