@@ -33,7 +33,7 @@ type Check<T> = (raw: unknown) => T;
 class Invalid extends Error {}
 
 function make<T>(env: string, doc: string, def: T | undefined, parse: Check<T>, shown?: string): Setting<T> {
-  return { env, doc, default: def, parse, shownDefault: shown ?? (def === undefined ? '(required)' : JSON.stringify(def)) };
+  return { env, doc, default: def, parse, shownDefault: shown ?? (def === undefined ? '(required)' : typeof def === 'string' ? def : JSON.stringify(def)) };
 }
 
 function text(raw: unknown): string {

@@ -1,0 +1,52 @@
+/**
+ * Each service app against the real local stack: it starts, connects, announces itself on
+ * qm.services.v1, and on SIGTERM stops cleanly (exit 0) after a STOPPED heartbeat.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { TOPICS, type ServiceHeartbeat } from '@earshot/events';
+import { ConsumerRunner, type EventCodec } from '@earshot/kafka';
+import { connectTestStack, eventually, startGroupAtEnd } from '../libs/kafka/src/testing/test-stack';
+import { SERVICE_APPS, startApp } from './app-process';
+
+describe('service apps start, heartbeat and stop cleanly on the real stack', () => {
+  let kafka: Kafka;
+  let codec: EventCodec;
+  let runner: ConsumerRunner<typeof TOPICS.services>;
+  const beats: ServiceHeartbeat[] = [];
+  const run = randomUUID().slice(0, 8);
+
+  before(async () => {
+    ({ kafka, codec } = await connectTestStack(`lifecycle-${run}`));
+    const groupId = `lifecycle-${run}`;
+    await startGroupAtEnd(kafka, groupId, [TOPICS.services]);
+    runner = new ConsumerRunner({
+      kafka, codec, groupId, topics: [TOPICS.services],
+      handle: async (m) => { if (m.value?.instanceId.endsWith(run)) beats.push(m.value); },
+    });
+    await runner.start();
+  });
+  after(async () => runner.stop());
+
+  for (const app of SERVICE_APPS) {
+    test(`${app}`, async () => {
+      const instanceId = `${app}-test-${run}`;
+      const p = startApp(app, { EARSHOT_INSTANCE_ID: instanceId, EARSHOT_STATUS_PORT: '18080', EARSHOT_HEARTBEAT_MS: '1000' });
+      try {
+        await eventually(`${app} to send a RUNNING heartbeat`, () => beats.some((b) => b.instanceId === instanceId && b.state === 'RUNNING'), 60_000);
+      } catch (e) {
+        p.child.kill('SIGKILL');
+        throw new Error(`${(e as Error).message}\n${p.output()}`);
+      }
+      p.child.kill('SIGTERM');
+      const { code } = await p.exited;
+      assert.equal(code, 0, p.output());
+      await eventually(`${app} to send a STOPPED heartbeat`, () => beats.some((b) => b.instanceId === instanceId && b.state === 'STOPPED'));
+      const running = beats.find((b) => b.instanceId === instanceId && b.state === 'RUNNING');
+      assert.equal(running?.serviceKind, app);
+      assert.equal(running?.pid, p.child.pid);
+    });
+  }
+});
