@@ -25,10 +25,6 @@ const INVITE_HEAD = [
   'Contact: <sip:alice@pc33.atlanta.example.com>',
 ];
 
-function decode(text: string | Uint8Array): SipMessage {
-  return decodeSipMessage(typeof text === 'string' ? bytes(text) : text).value;
-}
-
 describe('decodeSipMessage: quirks', () => {
   const cases: Array<{ name: string; input: string | Uint8Array; check: (m: SipMessage, size: number) => void }> = [
     {
