@@ -13,7 +13,6 @@ import {
   pcapMagic,
 } from './pcap';
 import {
-  PCAPNG_BLOCK_BODY_OFFSET,
   PCAPNG_BLOCK_LENGTH_OFFSET,
   PCAPNG_BLOCK_OVERHEAD,
   PCAPNG_BLOCK_TYPE_OFFSET,
