@@ -576,7 +576,11 @@ export class SipDialogTracker {
       if (sdp === undefined) return;
       const previous = call.earlyMedia.get(toTag);
       call.earlyMedia.set(toTag, sdp);
-      if (call.lateOffer) return; // a late-offer INVITE gets the offer in the 2xx; 18x SDP would be an offer needing PRACK
+      if (call.lateOffer) {
+        // No offer in the INVITE: this SDP is the callee's offer; the caller answers in PRACK (or the 2xx/ACK).
+        call.calleeMedia = sdp;
+        return;
+      }
       if (previous !== undefined && sameMedia(previous, sdp)) return;
       call.calleeMedia = sdp;
       events.push(this.mediaUpdated(call, t, transport, 'early-media', 'callee'));
