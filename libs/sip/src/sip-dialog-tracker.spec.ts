@@ -312,6 +312,19 @@ describe('SipDialogTracker scenarios', () => {
     assert.equal(r.events[2]?.callerMedia?.streams[0]?.port, 20000);
   });
 
+  test('late offer with reliable 183: offer in the 183, answer in the PRACK, 200 without SDP', () => {
+    const r = new Run();
+    const c = call('prack');
+    r.send(c.invite(1, undefined, { headers: [['Supported', '100rel']] }), up);
+    r.send(c.res(183, 'b', { body: sdp(CALLEE_IP, 30000), headers: [['Require', '100rel'], ['RSeq', '1']] }), down);
+    r.send(c.fromCaller('PRACK', 2, 'b', sdp(CALLER_IP, 20000), [['RAck', '1 1 INVITE']]), up);
+    r.send(c.res(200, 'b', { cseq: 2, method: 'PRACK' }), down);
+    r.send(c.res(200, 'b'), down);
+    assert.deepEqual(r.types(), ['started', 'media-updated:prack', 'answered']);
+    assert.deepEqual([r.events[1]?.callerMedia?.streams[0]?.port, r.events[1]?.calleeMedia?.streams[0]?.port], [20000, 30000]);
+    assert.equal(r.events[2]?.calleeMedia?.streams[0]?.port, 30000);
+  });
+
   test('407 challenge then the INVITE again with credentials is one call, not a failure', () => {
     const r = new Run();
     const c = call('auth');
