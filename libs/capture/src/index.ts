@@ -1,0 +1,5 @@
+export { CaptureError } from './errors';
+export { readCaptureFile } from './read-capture-file';
+export type { ReadCaptureFileOptions } from './read-capture-file';
+export { LiveCapture } from './live-capture';
+export type { LiveCaptureOptions, LiveCaptureStats } from './live-capture';
