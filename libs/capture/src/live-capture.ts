@@ -50,6 +50,9 @@ interface CapModule {
   deviceList(): Array<{ name: string }>;
 }
 
+/** Handles whose open() failed; see start(). */
+const failedHandles: CapHandle[] = [];
+
 /** LINKTYPE_* for the names cap's open() returns ("Unknown linktype 276" for the rest). */
 const LINK_TYPES: Record<string, number> = {
   NULL: LinkType.NULL,
@@ -140,11 +143,9 @@ export class LiveCapture extends EventEmitter {
     try {
       linkName = handle.open(this.options.interface, this.options.filter, this.options.bufferSize, buffer);
     } catch (e) {
-      try {
-        handle.close(); // a filter that does not compile fails after the device was activated
-      } catch {
-        // nothing was open
-      }
+      // cap 0.2.1 aborts the process when a handle whose open failed is closed or garbage-collected
+      // (uv_poll_stop on a poll handle never started): keep it referenced for the process's life.
+      failedHandles.push(handle);
       throw new CaptureError(`cannot capture on ${this.options.interface}: ${e instanceof Error ? e.message : String(e)}`, { reason: 'open-failed', cause: e });
     }
     this.linkTypeValue = linkTypeOf(linkName);
