@@ -26,9 +26,9 @@ describe('RTP stream keys', () => {
   test('mediaKey is the same for both directions; IPv6 in brackets', () => {
     const a = { ip: '10.0.0.2', port: 5000 };
     const b = { ip: '10.0.0.1', port: 4000 };
-    assert.equal(mediaKey(a, b), '10.0.0.1:4000 10.0.0.2:5000');
+    assert.equal(mediaKey(a, b), '10.0.0.1:4000|10.0.0.2:5000');
     assert.equal(mediaKey(b, a), mediaKey(a, b));
-    assert.equal(mediaKey({ ip: '::1', port: 4000 }, { ip: '0::1', port: 3000 }), '[::1]:3000 [::1]:4000');
+    assert.equal(mediaKey({ ip: '::1', port: 4000 }, { ip: '0::1', port: 3000 }), '[::1]:3000|[::1]:4000');
     const key = { srcIp: '10.0.0.2', srcPort: 5000, dstIp: '10.0.0.1', dstPort: 4000, protocol: 'udp' as const, ssrc: 1 };
     assert.equal(mediaKeyOf(key), mediaKeyOf({ ...key, srcIp: key.dstIp, srcPort: key.dstPort, dstIp: key.srcIp, dstPort: key.srcPort, ssrc: 2 }));
   });

@@ -108,13 +108,13 @@ export function parseEndpoint(text: string): RtpEndpoint {
 
 /**
  * The media key (the Kafka key of qm.rtp.v1): both endpoints as `ip:port`, sorted by UTF-16 code
- * units (plain `<`, never locale order) and joined by a space, so both directions of a session give
- * the same string: `10.0.0.1:4000 10.0.0.2:5000`.
+ * units (plain `<`, never locale order) and joined by `|` (as the RtpBatch schema documents), so both
+ * directions of a session give the same string: `10.0.0.1:4000|10.0.0.2:5000`.
  */
 export function mediaKey(a: RtpEndpoint, b: RtpEndpoint): string {
   const x = endpointString(a.ip, a.port);
   const y = endpointString(b.ip, b.port);
-  return x <= y ? `${x} ${y}` : `${y} ${x}`;
+  return x <= y ? `${x}|${y}` : `${y}|${x}`;
 }
 
 /** The media key of the session a stream belongs to. */
