@@ -39,6 +39,7 @@ export function sampleEvents(): { [T in keyof TopicValues]: TopicValues[T] } {
     callId: callEvent.callId,
     batchSequence: 0,
     instanceId: 'rtp-collector@host-1',
+    watermarkUs: null,
     packets: [
       { captureTimeUs: CAPTURE_US + 3_000_000, data: Buffer.from('800000010000000012345678ffffffff', 'hex') },
       { captureTimeUs: CAPTURE_US + 3_020_000, data: Buffer.from('80000002000000a012345678ffffffff', 'hex') },

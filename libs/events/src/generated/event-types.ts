@@ -189,9 +189,9 @@ export interface DirectoryEntry {
 }
 
 /** What happened. */
-export type RecordingEventKind = 'LEG_STARTED' | 'LEG_COMPLETED' | 'CONVERTED' | 'FAILED';
+export type RecordingEventKind = 'LEG_STARTED' | 'LEG_COMPLETED' | 'CALL_COMPLETED' | 'CONVERTED' | 'FAILED';
 /** Every RecordingEventKind, in schema order. */
-export const RecordingEventKindValues: readonly RecordingEventKind[] = ['LEG_STARTED', 'LEG_COMPLETED', 'CONVERTED', 'FAILED'];
+export const RecordingEventKindValues: readonly RecordingEventKind[] = ['LEG_STARTED', 'LEG_COMPLETED', 'CALL_COMPLETED', 'CONVERTED', 'FAILED'];
 
 /** Which party sent the audio. */
 export type LegSide = 'CALLER' | 'CALLEE' | 'UNKNOWN';
@@ -278,7 +278,7 @@ export interface RecordingEvent {
   eventId: string;
   /** The call recorded. Also the Kafka key. */
   callId: string;
-  /** LEG_STARTED when a leg's first packet is written, LEG_COMPLETED when its .raw is closed, CONVERTED when the call's WAV is written, FAILED when recording or conversion could not be done. */
+  /** LEG_STARTED when a leg's first packet is written, LEG_COMPLETED when its .raw is closed, CALL_COMPLETED when every leg of the call is closed (the LEG_COMPLETED events before it on the same partition list them; the converter starts), CONVERTED when the call's WAV is written, FAILED when recording or conversion could not be done (e.g. a call with no RTP). */
   kind: RecordingEventKind;
   /** Capture time that triggered the event (first packet, end of call plus linger), microseconds since the Unix epoch. */
   captureTimeUs: number;
@@ -323,7 +323,7 @@ export interface CapturedPacket {
   data: Buffer;
 }
 
-/** RTP (or RTCP) packets of one stream, as captured, in capture order. Topic qm.rtp.v1, key mediaKey. */
+/** RTP (or RTCP) packets of one stream, as captured, in capture order; or, with no packets, a capture-time watermark. Topic qm.rtp.v1, key mediaKey. */
 export interface RtpBatch {
   /** Deterministic id: the stream key and the batch's sequence number within the stream. */
   batchId: string;
@@ -339,6 +339,8 @@ export interface RtpBatch {
   instanceId: string;
   /** The packets, in capture order. */
   packets: CapturedPacket[];
+  /** Set on a watermark message, which carries no packets: the collector has published every packet captured up to this capture time (microseconds). Sent to every partition periodically and at the end of a capture file, so recorders can close legs whose linger window has passed without reading the wall clock. */
+  watermarkUs: null | number;
 }
 
 /** How legs are laid out in the WAV. */
