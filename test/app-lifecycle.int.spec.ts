@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { TOPICS, type ServiceHeartbeat } from '@earshot/events';
 import { ConsumerRunner, type EventCodec } from '@earshot/kafka';
-import { connectTestStack, eventually, startGroupAtEnd } from '../libs/kafka/src/testing/test-stack';
+import { connectTestStack, endOffsets, eventually } from '../libs/kafka/src/testing/test-stack';
 import { SERVICE_APPS, startApp } from './app-process';
 
 describe('service apps start, heartbeat and stop cleanly on the real stack', () => {
@@ -21,9 +21,8 @@ describe('service apps start, heartbeat and stop cleanly on the real stack', () 
   before(async () => {
     ({ kafka, codec } = await connectTestStack(`lifecycle-${run}`));
     const groupId = `lifecycle-${run}`;
-    await startGroupAtEnd(kafka, groupId, [TOPICS.services]);
     runner = new ConsumerRunner({
-      kafka, codec, groupId, topics: [TOPICS.services],
+      kafka, codec, groupId, topics: [TOPICS.services], initialOffsets: await endOffsets(kafka, [TOPICS.services]),
       handle: async (m) => { if (m.value?.instanceId.endsWith(run)) beats.push(m.value); },
     });
     await runner.start();
@@ -39,6 +38,12 @@ describe('service apps start, heartbeat and stop cleanly on the real stack', () 
       } catch (e) {
         p.child.kill('SIGKILL');
         throw new Error(`${(e as Error).message}\n${p.output()}`);
+      }
+      if (app === 'status') {
+        const response = await fetch('http://127.0.0.1:18080/api/health');
+        const health = (await response.json()) as { status: string; kafka: { healthy: boolean }; registry: { healthy: boolean }; postgres: { healthy: boolean } };
+        assert.equal(response.status, 200, JSON.stringify(health));
+        assert.deepEqual([health.status, health.kafka.healthy, health.registry.healthy, health.postgres.healthy], ['ok', true, true, true]);
       }
       p.child.kill('SIGTERM');
       const { code } = await p.exited;

@@ -24,7 +24,19 @@ async function main(): Promise<void> {
       debug: () => undefined, verbose: () => undefined, fatal: (m: unknown) => log.error(String(m)),
     },
   });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // app.close() runs the lifecycle hooks (heartbeat STOPPED, Kafka and PostgreSQL closed); then a clean exit 0.
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    app.close().then(
+      () => { log.info('stopped'); process.exit(0); },
+      (e: unknown) => { log.error('stop failed', { error: e }); process.exit(1); },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   await app.listen(config.http.port, config.http.host);
   log.info('running', { url: `http://${config.http.host}:${config.http.port}/` });
 }

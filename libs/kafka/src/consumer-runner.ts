@@ -29,6 +29,14 @@ export interface ConsumerRunnerOptions<T extends TopicName> {
   /** Start from the earliest offset when the group has none. Default true (the log is the truth). */
   fromBeginning?: boolean;
   /**
+   * Where a partition starts when the group has committed no offset for it, by topic then
+   * partition (e.g. the end offsets taken before a test produces). Overrides `fromBeginning`
+   * for the partitions it names. Default: none.
+   */
+  initialOffsets?: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** Longest wait of a fetch for new messages, in ms; also bounds how long `stop()` waits. Default 1000. */
+  maxWaitTimeInMs?: number;
+  /**
    * Handles one message. A retriable error is retried with backoff until it passes or the runner
    * stops; any other error sends the message to `<topic>.dlq` with the error, and the runner goes on.
    */
@@ -39,6 +47,11 @@ export interface ConsumerRunnerOptions<T extends TopicName> {
   retry?: RetryOptions;
   /** Counts messages, dead letters by reason, retries and commits. Default: a new one. */
   counters?: ReasonCounters;
+  /**
+   * Commit after this many messages even in the middle of a fetched batch, so that a crash
+   * redelivers at most this many. Default 500.
+   */
+  commitEveryMessages?: number;
   /** Group session timeout in ms. Default 10 000 (short: a killed instance's partitions move quickly). */
   sessionTimeoutMs?: number;
   /** Called with each error that sent a message to the dead-letter topic, for the app's log. */
@@ -66,6 +79,7 @@ export class ConsumerRunner<T extends TopicName> {
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
       allowAutoTopicCreation: false,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1000,
     });
     this.dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   }
@@ -77,6 +91,7 @@ export class ConsumerRunner<T extends TopicName> {
     for (const topic of this.options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
+    await this.seekUncommittedOnJoin();
     this.started = true;
     await this.consumer.run({
       autoCommit: false,
@@ -92,6 +107,36 @@ export class ConsumerRunner<T extends TopicName> {
     await this.dlqProducer.disconnect();
   }
 
+  /** Seeks the partitions the group has no commit for to `initialOffsets`, each time they are assigned. */
+  private async seekUncommittedOnJoin(): Promise<void> {
+    const initial = this.options.initialOffsets;
+    if (!initial || initial.size === 0) return;
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    const uncommitted = new Map<string, Map<number, string>>();
+    try {
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.options.groupId, topics: [...initial.keys()] })) {
+        for (const { partition, offset } of partitions) {
+          const start = initial.get(topic)?.get(partition);
+          if (offset === '-1' && start !== undefined) {
+            if (!uncommitted.has(topic)) uncommitted.set(topic, new Map());
+            uncommitted.get(topic)?.set(partition, start);
+          }
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const offset = uncommitted.get(topic)?.get(partition);
+          if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
+        }
+      }
+    });
+  }
+
   /** The underlying consumer, for seeking and events (e.g. GROUP_JOIN in tests). */
   get kafkaConsumer(): Consumer {
     return this.consumer;
@@ -99,20 +144,28 @@ export class ConsumerRunner<T extends TopicName> {
 
   private async processBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
     const topic = batch.topic as T;
+    const commitEvery = this.options.commitEveryMessages ?? 500;
     let last: string | undefined;
+    let uncommitted = 0;
     for (const message of batch.messages) {
       // A rebalance took the partition away: stop here; the new owner resumes from the last commit.
       if (isStale()) break;
       await this.processMessage(topic, batch.partition, message);
       resolveOffset(message.offset);
       last = message.offset;
+      if (++uncommitted >= commitEvery) {
+        await this.commit(topic, batch.partition, last);
+        uncommitted = 0;
+      }
       await heartbeat();
     }
-    if (last === undefined) return;
-    if (this.options.afterBatch) await this.retrying(() => this.options.afterBatch!(topic, batch.partition));
-    await this.retrying(() =>
-      this.consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]),
-    );
+    if (last !== undefined && uncommitted > 0) await this.commit(topic, batch.partition, last);
+  }
+
+  /** Lets the handler finish its batch work (afterBatch), then commits the offset after `last`. */
+  private async commit(topic: T, partition: number, last: string): Promise<void> {
+    if (this.options.afterBatch) await this.retrying(() => this.options.afterBatch!(topic, partition));
+    await this.retrying(() => this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]));
     this.counters.inc('batches.committed');
   }
 

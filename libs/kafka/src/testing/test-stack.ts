@@ -14,17 +14,19 @@ export async function connectTestStack(clientId: string): Promise<{ kafka: Kafka
 }
 
 /**
- * Points a new consumer group at the current end of `topics`, so a test reads only what it
- * produces afterwards, however much earlier runs left in the topics.
+ * The current end offset of every partition of `topics`: given to a ConsumerRunner as
+ * `initialOffsets`, a new group reads only what is produced afterwards, however much earlier runs
+ * left in the topics.
  */
-export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<void> {
+export async function endOffsets(kafka: Kafka, topics: readonly string[]): Promise<Map<string, Map<number, string>>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
+    const out = new Map<string, Map<number, string>>();
     for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+      out.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high])));
     }
+    return out;
   } finally {
     await admin.disconnect();
   }
