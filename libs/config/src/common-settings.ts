@@ -5,6 +5,9 @@ export const commonSettings = {
   kafka: {
     brokers: setting.list('EARSHOT_KAFKA_BROKERS', 'Kafka bootstrap brokers, host:port, comma-separated.', ['127.0.0.1:9092'], HOST_PORT),
     clientId: setting.string('EARSHOT_KAFKA_CLIENT_ID', 'Kafka client id prefix.', 'earshot'),
+    groupPrefix: setting.string('EARSHOT_KAFKA_GROUP_PREFIX', 'Prefix of every consumer group id (a separate prefix gives a separate set of groups, e.g. for one earshot record run).', 'earshot'),
+    startFrom: setting.string('EARSHOT_KAFKA_START_FROM', 'Where a consumer group with no commit starts: earliest, latest, or a time (ms since the epoch or ISO 8601) whose first messages it reads.', 'earliest',
+      { pattern: /^(earliest|latest|\d{10,16}|\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2}))$/, hint: 'earliest, latest, a ms timestamp or an ISO 8601 time' }),
   },
   registry: {
     url: setting.string('EARSHOT_REGISTRY_URL', 'Confluent-compatible schema registry base URL.',

@@ -71,6 +71,14 @@ describe('loadConfig', () => {
     const rows = describeConfig(tree);
     assert.ok(rows.includes('| `EARSHOT_SNAPLEN` | `capture.snapLength` | `65535` | Bytes kept per packet. |'));
     assert.ok(rows.some((r) => r.startsWith('| `EARSHOT_TOKEN` | `token` | `(required)`')));
-    assert.equal(rows.length, 10);
+    assert.equal(rows.length, 12);
   });
+});
+
+test('EARSHOT_KAFKA_START_FROM accepts earliest, latest and times, and names anything else', () => {
+  for (const ok of ['earliest', 'latest', '1763942400000', '2025-11-24T00:00:00Z', '2025-11-24T00:00:00.5+01:00']) {
+    assert.equal(loadConfig(commonSettings, { env: { EARSHOT_KAFKA_START_FROM: ok }, file: null }).kafka.startFrom, ok);
+  }
+  assert.throws(() => loadConfig(commonSettings, { env: { EARSHOT_KAFKA_START_FROM: 'yesterday' }, file: null }),
+    /EARSHOT_KAFKA_START_FROM \/ kafka\.startFrom \(environment\) must be earliest, latest, a ms timestamp or an ISO 8601 time, got "yesterday"/);
 });

@@ -34,6 +34,12 @@ export interface ConsumerRunnerOptions<T extends TopicName> {
    * for the partitions it names. Default: none.
    */
   initialOffsets?: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /**
+   * Holds back commits: given the offset a commit would store (the one after the last handled
+   * message), returns the offset to store instead, e.g. the first offset of work still open, so a
+   * crash replays it. Default: commit everything handled.
+   */
+  commitOffset?: (topic: T, partition: number, next: string) => string;
   /** Longest wait of a fetch for new messages, in ms; also bounds how long `stop()` waits. Default 1000. */
   maxWaitTimeInMs?: number;
   /**
@@ -165,7 +171,9 @@ export class ConsumerRunner<T extends TopicName> {
   /** Lets the handler finish its batch work (afterBatch), then commits the offset after `last`. */
   private async commit(topic: T, partition: number, last: string): Promise<void> {
     if (this.options.afterBatch) await this.retrying(() => this.options.afterBatch!(topic, partition));
-    await this.retrying(() => this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]));
+    const next = (BigInt(last) + 1n).toString();
+    const offset = this.options.commitOffset?.(topic, partition, next) ?? next;
+    await this.retrying(() => this.consumer.commitOffsets([{ topic, partition, offset }]));
     this.counters.inc('batches.committed');
   }
 

@@ -7,3 +7,4 @@ export { ensureTopics, loadTopicDefinitions, withDeadLetterTopics, type TopicDef
 export { UndecodableMessageError, KafkaUnavailableError, SchemaRejectedError, isKafkaRetriable } from './kafka-errors';
 export { localStackEndpoints } from './local-stack';
 export { provisionTopicsAndSchemas } from './provision';
+export { initialOffsetsFor } from './start-position';

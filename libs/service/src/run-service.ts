@@ -32,6 +32,11 @@ export interface RunningService {
   stop(): Promise<void>;
   /** Lag and assignments for the heartbeat. */
   progress?: () => { lag: number; assignments: string[] };
+  /**
+   * For a service with an end (a capture file processed): resolves when the work is done, and the
+   * service then stops as on SIGTERM and exits 0; rejects to exit 1 after logging why.
+   */
+  done?: Promise<void>;
 }
 
 export interface RunServiceOptions<S extends SettingTree> {
@@ -78,7 +83,7 @@ export async function runService<S extends SettingTree>(options: RunServiceOptio
   let shutdown: (() => Promise<void>) | undefined;
   const onSignal = (signal: string): void => {
     if (stopping.signal.aborted) return;
-    log.info('stopping', { signal });
+    log.info(signal === 'done' ? 'finished' : 'stopping', { signal });
     stopping.abort();
     void (shutdown ? shutdown() : Promise.resolve()).then(
       () => { log.info('stopped'); process.exit(0); },
@@ -106,6 +111,13 @@ export async function runService<S extends SettingTree>(options: RunServiceOptio
     };
     log.info('running', { instanceId });
     if (stopping.signal.aborted) await shutdown().then(() => process.exit(0));
+    service.done?.then(
+      () => onSignal('done'),
+      (error: unknown) => {
+        log.error('failed', { error, reason: (error as { reason?: unknown }).reason });
+        void (shutdown ? shutdown() : Promise.resolve()).finally(() => process.exit(1));
+      },
+    );
   } catch (error) {
     log.error('could not start', { error, reason: (error as { reason?: unknown }).reason });
     await producer.disconnect().catch(() => undefined);
