@@ -1,17 +1,45 @@
 import { provisionTopicsAndSchemas } from '@earshot/kafka';
+import { formatManifestTable, recordCapture, RecordCommandError } from './record-command';
+import { writeSampleCapture } from './sample-capture';
 import { runStack } from './stack-control';
 
 const USAGE = `usage: earshot <command>
 
-  up       start the local stack (Kafka, schema registry, PostgreSQL) if it is not running,
-           create the topics, register the schemas, and show every part healthy
-  status   show each part of the local stack
-  down     stop what 'up' started
+  record FILE [--out DIR]  record every call of a capture file (pcap/pcapng): DIR/<call id>.wav
+                           and DIR/manifest.json (default DIR: ./recordings-out); starts the
+                           local stack if it is not running
+  sample [FILE]            write a sample capture of scripted calls (default: sample-calls.pcap)
+  up                       start the local stack (Kafka, schema registry, PostgreSQL) if it is not
+                           running, create the topics, register the schemas, show every part healthy
+  status                   show each part of the local stack
+  down                     stop what 'up' started
 `;
 
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...args] = argv;
   switch (command) {
+    case 'record': {
+      const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--out');
+      if (!file) {
+        process.stderr.write(`earshot record: which capture file?\n\n${USAGE}`);
+        return 2;
+      }
+      const outDir = option(args, '--out') ?? 'recordings-out';
+      const manifest = await recordCapture({ file, outDir, say: (l) => console.log(l) });
+      console.log(`\n${formatManifestTable(manifest)}\n\nwrote ${manifest.calls.filter((c) => c.wav).length} WAV file(s) and manifest.json to ${outDir}`);
+      return 0;
+    }
+    case 'sample': {
+      const file = args[0] ?? 'sample-calls.pcap';
+      const calls = writeSampleCapture(file);
+      console.log(`wrote ${file}: ${calls} scripted calls`);
+      return 0;
+    }
     case 'up': {
       if (runStack('up') !== 0) return 1;
       for (const line of await provisionTopicsAndSchemas()) console.log(line);
@@ -36,6 +64,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`earshot: ${(error as Error).message}\n`);
-    process.exit(1);
+    process.exit(error instanceof RecordCommandError ? error.exitCode : 1);
   },
 );

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { readCaptureFile } from '@earshot/capture';
+import { EarshotError } from '@earshot/errors';
+import { TOPICS, type CallEvent, type RecordingEvent } from '@earshot/events';
+import {
+  ConsumerRunner, createKafkaClient, EventCodec, initialOffsetsFor, localStackEndpoints, provisionTopicsAndSchemas,
+} from '@earshot/kafka';
+import { AppProcess } from './app-process';
+import { buildRecordingManifest, callSettled, formatManifestTable, type RecordingManifest } from './recording-manifest';
+import { runStack } from './stack-control';
+
+/** What went wrong in `earshot record`, for a person; `exitCode` is what the command exits with. */
+export class RecordCommandError extends EarshotError {
+  constructor(message: string, reason: string, readonly exitCode = 1) {
+    super(message, { reason });
+  }
+}
+
+export interface RecordOptions {
+  /** The capture file (pcap or pcapng). */
+  file: string;
+  /** Where the WAVs and manifest.json go. */
+  outDir: string;
+  /** How long to wait with no new event before giving up on calls not yet recorded. Default 60 s. */
+  idleTimeoutMs?: number;
+  /** Progress lines for the user. */
+  say?: (line: string) => void;
+}
+
+/** The file name a call's WAV gets in the output folder: the call id, made safe for a file name. */
+export function safeCallId(callId: string): string {
+  return callId.replace(/[^A-Za-z0-9._@+-]/g, '_');
+}
+
+async function assertCaptureFile(file: string): Promise<void> {
+  try {
+    for await (const _record of readCaptureFile(file)) return;
+  } catch (error) {
+    const reason = (error as { reason?: string }).reason ?? 'unreadable';
+    throw new RecordCommandError(`${file} is not a capture file earshot can read (${reason}): ${(error as Error).message}`, 'not-a-capture', 2);
+  }
+  throw new RecordCommandError(`${file} holds no packets`, 'empty-capture', 2);
+}
+
+/**
+ * `earshot record FILE --out DIR`: runs the whole pipeline on a capture. Brings the local stack up
+ * if needed, starts the recorder and converter, feeds the file through call control and the RTP
+ * collector (file mode, capture time as the clock), waits until every call in it is recorded and
+ * converted (or has a clear outcome), and writes DIR/<call id>.wav and DIR/manifest.json.
+ */
+export async function recordCapture(options: RecordOptions): Promise<RecordingManifest> {
+  const say = options.say ?? (() => undefined);
+  const file = resolve(options.file);
+  const outDir = resolve(options.outDir);
+  await assertCaptureFile(file);
+
+  if (runStack('status', true) !== 0) {
+    say('starting the local stack (Kafka, schema registry, PostgreSQL)...');
+    if (runStack('up') !== 0) throw new RecordCommandError('the local stack did not come up (see above)', 'stack-down');
+  }
+  await provisionTopicsAndSchemas();
+
+  const run = randomUUID().slice(0, 8);
+  const startedAtMs = Date.now();
+  const recordingsDir = join(outDir, 'recordings');
+  mkdirSync(recordingsDir, { recursive: true });
+  const common = {
+    EARSHOT_KAFKA_GROUP_PREFIX: `earshot-record-${run}`,
+    EARSHOT_KAFKA_START_FROM: String(startedAtMs),
+    EARSHOT_RECORDINGS_DIR: recordingsDir,
+    EARSHOT_HEARTBEAT_MS: '5000',
+  };
+  const instance = (app: string) => ({ EARSHOT_INSTANCE_ID: `${app}@record-${run}` });
+
+  // Listen first, from the run's start, to everything the run produces.
+  const endpoints = localStackEndpoints();
+  const kafka = createKafkaClient({ brokers: endpoints.brokers, clientId: `earshot-record-${run}` });
+  const codec = new EventCodec({ registryUrl: endpoints.registryUrl });
+  const callEvents: CallEvent[] = [];
+  const recordingEvents: RecordingEvent[] = [];
+  let lastEventAt = Date.now();
+  const topics = [TOPICS.callControl, TOPICS.recordings] as const;
+  const listener = new ConsumerRunner({
+    kafka, codec, groupId: `earshot-record-${run}-cli`, topics,
+    initialOffsets: await initialOffsetsFor(kafka, topics, String(startedAtMs)),
+    handle: async (m) => {
+      lastEventAt = Date.now();
+      if (!m.value) return;
+      if (m.topic === TOPICS.callControl) callEvents.push(m.value as CallEvent);
+      else recordingEvents.push(m.value as RecordingEvent);
+    },
+  });
+  await listener.start();
+
+  const services = [
+    new AppProcess('recorder', { ...common, ...instance('recorder') }),
+    new AppProcess('converter', { ...common, ...instance('converter') }),
+  ];
+  const feeders = [
+    new AppProcess('call-control', { ...common, ...instance('call-control'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RECORD_EVERYONE: 'true' }),
+    new AppProcess('rtp-collector', { ...common, ...instance('rtp-collector'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RTP_HEURISTIC: 'true' }),
+  ];
+  const all = [...services, ...feeders];
+  try {
+    say(`feeding ${basename(file)} through call control and the RTP collector...`);
+    for (const feeder of feeders) {
+      const code = await feeder.exited;
+      if (code !== 0) throw new RecordCommandError(`${feeder.app} failed on ${file} (exit ${code}):\n${feeder.tail()}`, 'feeder-failed');
+    }
+    for (const s of services) {
+      if (s.child.exitCode !== null) throw new RecordCommandError(`${s.app} stopped (exit ${s.child.exitCode}):\n${s.tail()}`, 'service-died');
+    }
+    const wavPath = (callId: string) => join(outDir, `${safeCallId(callId)}.wav`);
+    const manifestNow = () => buildRecordingManifest(file, callEvents, recordingEvents, wavPath);
+    await waitFor(() => callEvents.length > 0 || Date.now() - lastEventAt > 5000);
+    if (callEvents.length === 0) {
+      throw new RecordCommandError(`${file} holds no SIP call (call control found no INVITE to record)`, 'no-calls', 3);
+    }
+    say(`${new Set(callEvents.map((e) => e.callId)).size} call(s) found; recording and converting...`);
+    const idle = options.idleTimeoutMs ?? 60_000;
+    await waitFor(() => manifestNow().calls.every(callSettled) || Date.now() - lastEventAt > idle);
+
+    const manifest = manifestNow();
+    for (const call of manifest.calls) {
+      const converted = recordingEvents.find((r) => r.callId === call.callId && r.kind === 'CONVERTED');
+      if (!converted?.conversion || !call.wav) continue;
+      const source = join(recordingsDir, converted.conversion.path);
+      rmSync(call.wav.path, { force: true });
+      try {
+        linkSync(source, call.wav.path);
+      } catch {
+        copyFileSync(source, call.wav.path);
+      }
+    }
+    writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const pending = manifest.calls.filter((c) => !callSettled(c));
+    if (pending.length > 0) {
+      throw new RecordCommandError(
+        `${pending.length} call(s) not recorded after ${idle / 1000}s without progress: ${pending.map((c) => c.callId).join(', ')}\n${services.map((s) => s.tail()).join('\n')}`,
+        'timeout',
+      );
+    }
+    return manifest;
+  } finally {
+    await Promise.all(all.map((p) => p.stop()));
+    await listener.stop();
+  }
+}
+
+async function waitFor(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 200));
+}
+
+export { formatManifestTable };
