@@ -118,7 +118,7 @@ export function generate(): Map<string, string> {
   const emitter = new TypeEmitter();
   for (const [name, schema] of schemas) emitter.tsType(schema as AvroSchema, name);
 
-  const types = HEADER + '/* eslint-disable */\n\n' + emitter.chunks.join('\n');
+  const types = HEADER + '\n' + emitter.chunks.join('\n');
 
   const schemaNames = [...schemas.keys()];
   const schemaSource =

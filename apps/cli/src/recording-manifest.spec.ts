@@ -46,6 +46,8 @@ test('an answered, recorded call lists its legs and WAV; a busy one is not recor
 
 test('an answered call with neither WAV nor failure is pending', () => {
   const m = buildRecordingManifest('f', [call({ callId: 'c', kind: 'ANSWERED', eventId: 'c1' })], [], (id) => id);
-  assert.equal(m.calls[0]?.recording, 'pending');
-  assert.equal(callSettled(m.calls[0]!), false);
+  const [pending] = m.calls;
+  assert.ok(pending);
+  assert.equal(pending.recording, 'pending');
+  assert.equal(callSettled(pending), false);
 });

@@ -209,7 +209,7 @@ function buildCall(s: CallScript, index: number, push: (us: number, frames: Uint
   kinds.push('ANSWERED');
 
   const endUs = answerUs + talkUs;
-  let calleePortAt = (us: number): number => s.callee.rtpPort;
+  let calleePortAt = (_us: number): number => s.callee.rtpPort;
   if (s.reinvite) {
     const rUs = answerUs + s.reinvite.atMs * 1000;
     const newPort = s.reinvite.newRtpPort;

@@ -170,7 +170,8 @@ export class ConsumerRunner<T extends TopicName> {
 
   /** Lets the handler finish its batch work (afterBatch), then commits the offset after `last`. */
   private async commit(topic: T, partition: number, last: string): Promise<void> {
-    if (this.options.afterBatch) await this.retrying(() => this.options.afterBatch!(topic, partition));
+    const afterBatch = this.options.afterBatch;
+    if (afterBatch) await this.retrying(() => afterBatch(topic, partition));
     const next = (BigInt(last) + 1n).toString();
     const offset = this.options.commitOffset?.(topic, partition, next) ?? next;
     await this.retrying(() => this.consumer.commitOffsets([{ topic, partition, offset }]));
