@@ -30,10 +30,11 @@ command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 command -v sox >/dev/null 2>&1 || missing+=(sox)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)  # independent G.722 reference decode in tests
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the console's end-to-end test (playwright-core drives it)
 java_ok || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if (( ${#missing[@]} == 0 )); then
-  step "system packages: all present (postgresql, libpcap-dev, sipp, tshark, sox, ffmpeg, java 17+, maven)"
+  step "system packages: all present (postgresql, libpcap-dev, sipp, tshark, sox, ffmpeg, chromium, java 17+, maven)"
 else
   step "system packages: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then
