@@ -1,0 +1,169 @@
+import { createReadStream } from 'node:fs';
+import type { Kafka } from 'kafkajs';
+import { CaptureError, LiveCapture } from '@earshot/capture';
+import { TOPICS } from '@earshot/events';
+import { ConsumerRunner, initialOffsetsFor } from '@earshot/kafka';
+import { CaptureFileDecoder, CaptureFileError } from '@earshot/packet';
+import type { RunningService, ServiceContext } from '@earshot/service';
+import { RtpBatchPublisher } from './rtp-batch-publisher';
+import { RtpCapturePipeline } from './rtp-capture-pipeline';
+import type { rtpCollectorSettings } from './rtp-collector-settings';
+
+type Context = ServiceContext<typeof rtpCollectorSettings>;
+
+const FILE_CHUNK_BYTES = 1024 * 1024;
+
+async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const n = topics[0]?.partitions.length ?? 0;
+    if (n < 1) throw new Error(`topic ${topic} has no partitions (run tools/topics.ts)`);
+    return n;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The rtp-collector service: a capture file (processed as fast as it can be, then done) or a live
+ * interface, through RtpCapturePipeline, to qm.rtp.v1 through RtpBatchPublisher; AGENT call
+ * events from qm.call-control.v1 announce media beside the SIP it captures itself.
+ */
+export async function startRtpCollector(ctx: Context): Promise<RunningService> {
+  const { config, log, kafka, codec, instanceId, counters } = ctx;
+  const partitions = await partitionCount(kafka, TOPICS.rtp);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const publisher = new RtpBatchPublisher({ producer, codec });
+  const maxPending = config.maxPendingMb * 1024 * 1024;
+  const file = config.capture.file;
+  let backpressureDrops = 0;
+  let agentEvents = 0;
+
+  const pipeline = new RtpCapturePipeline({
+    instanceId, partitions, heuristic: config.heuristic, maxPackets: config.batch.maxPackets, windowMs: config.batch.windowMs,
+    announcementLingerMs: config.announcementLingerMs,
+    emit: (batch) => {
+      // Live capture cannot be paused: past the limit, batches (never watermarks) are shed and counted.
+      if (file === null && batch.partition === undefined && publisher.pendingBytes > maxPending) {
+        backpressureDrops++;
+        return;
+      }
+      if (publisher.failed === undefined) publisher.enqueue(batch);
+    },
+  });
+
+  const counts = (): Record<string, number> => ({
+    ...pipeline.snapshot(),
+    'dropped.backpressure': backpressureDrops,
+    'agent.events': agentEvents,
+    'kafka.requests': publisher.requests,
+    'kafka.messages': publisher.sentMessages,
+  });
+  // Heartbeats read ctx.counters: add what changed since the last report.
+  const reported = new Map<string, number>();
+  const report = (): Record<string, number> => {
+    const now = counts();
+    for (const [name, value] of Object.entries(now)) {
+      const delta = value - (reported.get(name) ?? 0);
+      if (delta !== 0) counters.inc(name, delta);
+      reported.set(name, value);
+    }
+    return now;
+  };
+
+  const agent = new ConsumerRunner({
+    kafka, codec, groupId: `${config.kafka.groupPrefix}-rtp-collector-agent-${instanceId}`, topics: [TOPICS.callControl],
+    initialOffsets: await initialOffsetsFor(kafka, [TOPICS.callControl], config.kafka.startFrom),
+    handle: async (m) => {
+      if (m.value?.source !== 'AGENT') return;
+      agentEvents++;
+      pipeline.applyCallEvent(m.value);
+    },
+    onDeadLetter: (error, where) => log.warn('undecodable call event sent to the dead-letter topic', { error, ...where }),
+  });
+  await agent.start();
+
+  const closeAll = async (): Promise<void> => {
+    await agent.stop();
+    await producer.disconnect();
+  };
+
+  if (file !== null) {
+    let stopping = false;
+    const done = (async (): Promise<void> => {
+      const started = performance.now();
+      const decoder = new CaptureFileDecoder();
+      const stream = createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES });
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          decoder.push(chunk, (record) => pipeline.push(record));
+          report();
+          if (publisher.pendingBytes > maxPending) await publisher.waitBelow(maxPending / 2);
+          if (stopping) break;
+        }
+        if (!stopping) decoder.end();
+      } catch (e) {
+        if (e instanceof CaptureFileError) throw new CaptureFileError(`${file}: ${e.message}`, e.reason);
+        if (e instanceof Error && 'syscall' in e) throw new CaptureError(`${file}: cannot read: ${e.message}`, { reason: 'file-unreadable', cause: e });
+        throw e;
+      } finally {
+        stream.destroy();
+      }
+      pipeline.finish();
+      await publisher.drain();
+      const elapsedMs = Math.round(performance.now() - started);
+      const summary = report();
+      log.info('capture processed', {
+        file, complete: !stopping, elapsedMs, packetsPerSecond: Math.round((summary['packets'] ?? 0) / Math.max(elapsedMs / 1000, 1e-3)), ...summary,
+      });
+    })();
+    return {
+      done,
+      stop: async () => {
+        stopping = true;
+        await done.catch(() => undefined);
+        await closeAll();
+      },
+    };
+  }
+
+  const capture = new LiveCapture({
+    interface: config.capture.interface, filter: config.capture.filter, snapLength: config.capture.snapLength,
+    bufferSize: config.capture.bufferSizeMb * 1024 * 1024,
+  });
+  let lastPacketAtMs = Date.now();
+  capture.on('record', (record) => {
+    lastPacketAtMs = Date.now();
+    pipeline.push(record);
+  });
+  capture.on('error', (error) => log.error('capture error', { error }));
+  capture.start();
+  log.info('capturing', { interface: config.capture.interface, filter: config.capture.filter, linkType: capture.linkType });
+  // The live-mode idle guard, the one use of the wall clock: with no packets, capture time would
+  // stand still and leave batches open and watermarks behind.
+  const guard = setInterval(() => {
+    const now = Date.now();
+    if (now - lastPacketAtMs >= config.batch.windowMs) pipeline.idle(now * 1000);
+    const stats = capture.stats();
+    counters.inc('capture.truncated', stats.truncated - (reported.get('capture.truncated') ?? 0));
+    reported.set('capture.truncated', stats.truncated);
+    report();
+  }, Math.min(config.batch.windowMs, 1000));
+  guard.unref();
+  return {
+    // Never resolves while capturing; rejects (the service exits 1) if Kafka refuses the batches for good.
+    done: publisher.failure,
+    stop: async () => {
+      clearInterval(guard);
+      capture.stop();
+      pipeline.finish();
+      await publisher.drain().catch((error: unknown) => log.error('batches not acknowledged at stop', { error }));
+      const stats = capture.stats();
+      log.info('capture stopped', { ...report(), interfaceDrops: stats.interfaceDrops, capturedPackets: stats.packets });
+      await closeAll();
+    },
+  };
+}
