@@ -52,6 +52,16 @@ export interface ConverterSettings {
   recordedCodecs: string[];
 }
 
+/**
+ * The settings from the latest qm.config.v1 values: the converter's outputChannels (null: the
+ * default), and recordedCodecs from the converter's value, or when empty the recorder's (empty: all).
+ */
+export function effectiveSettings(converter: ServiceConfig | undefined, recorder: ServiceConfig | undefined, defaultLayout: ChannelLayout): ConverterSettings {
+  const layout: ChannelLayout = converter?.outputChannels === 'MONO' ? 'mono' : converter?.outputChannels === 'STEREO' ? 'stereo' : defaultLayout;
+  const recordedCodecs = converter && converter.recordedCodecs.length > 0 ? converter.recordedCodecs : recorder?.recordedCodecs ?? [];
+  return { layout, recordedCodecs: [...recordedCodecs] };
+}
+
 export class ConverterService {
   private readonly open = new Map<string, OpenCall>();
   private readonly configs = new Map<string, ServiceConfig>();
@@ -69,11 +79,7 @@ export class ConverterService {
 
   /** The settings in force now. */
   get settings(): ConverterSettings {
-    const conv = this.configs.get('converter');
-    const rec = this.configs.get('recorder');
-    const layout: ChannelLayout = conv?.outputChannels === 'MONO' ? 'mono' : conv?.outputChannels === 'STEREO' ? 'stereo' : this.o.defaultLayout;
-    const recordedCodecs = conv && conv.recordedCodecs.length > 0 ? conv.recordedCodecs : rec?.recordedCodecs ?? [];
-    return { layout, recordedCodecs: [...recordedCodecs] };
+    return effectiveSettings(this.configs.get('converter'), this.configs.get('recorder'), this.o.defaultLayout);
   }
 
   async start(): Promise<void> {
