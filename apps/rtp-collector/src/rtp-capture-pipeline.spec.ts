@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSyntheticCapture, standardScenario } from '@earshot/call-scenarios';
 import { decodeCaptureFile } from '@earshot/packet';
-import { assertEveryPacketOnce } from '../../../test/rtp-collector-expectations';
+import { assertEveryPacketOnce } from './testing/batch-expectations';
 import { RtpCapturePipeline, type RtpCapturePipelineOptions } from './rtp-capture-pipeline';
 import type { OutgoingRtpBatch } from './rtp-stream-batcher';
 
