@@ -1,0 +1,81 @@
+import { LiveCapture, readCaptureFile } from '@earshot/capture';
+import type { ReasonCounters } from '@earshot/errors';
+import type { ServiceLogger } from '@earshot/service';
+import type { CallEventPublisher } from './call-event-publisher';
+import type { SipCapturePipeline } from './sip-capture-pipeline';
+
+/** Keeps `target` equal to the latest snapshot of counters owned elsewhere, by adding the differences. */
+export class CounterMirror {
+  private last: Record<string, number> = {};
+  constructor(private readonly target: ReasonCounters) {}
+  update(now: Record<string, number>): void {
+    for (const [k, v] of Object.entries(now)) {
+      const d = v - (this.last[k] ?? 0);
+      if (d !== 0) this.target.inc(k, d);
+    }
+    this.last = { ...now };
+  }
+}
+
+/** Most events waiting for Kafka before reading the file pauses. */
+const MAX_PENDING_EVENTS = 5000;
+const CHECK_EVERY_RECORDS = 4096;
+
+/**
+ * File mode: every record of the capture file through the pipeline as fast as it goes, capture
+ * time as the clock; at the end every open call is closed (tick(Infinity)) and every event
+ * acknowledged. Resolves with the pipeline's counters; rejects when the file is not a capture
+ * (CaptureFileError) or events could not be published.
+ */
+export async function processCaptureFile(path: string, pipeline: SipCapturePipeline, publisher: CallEventPublisher, signal: AbortSignal): Promise<{ records: number; stopped: boolean }> {
+  let records = 0;
+  let stopped = false;
+  for await (const record of readCaptureFile(path)) {
+    pipeline.push(record);
+    if (++records % CHECK_EVERY_RECORDS === 0) {
+      if (signal.aborted) {
+        stopped = true;
+        break;
+      }
+      if (publisher.pending > MAX_PENDING_EVENTS) await publisher.flush();
+      if (publisher.firstFailure !== undefined) throw publisher.firstFailure;
+    }
+  }
+  // Stopped early (SIGTERM): what was read still ends its calls, so nothing is left half told.
+  pipeline.finish();
+  await publisher.flush();
+  if (publisher.firstFailure !== undefined) throw publisher.firstFailure;
+  return { records, stopped };
+}
+
+/** The default live filter: the SIP ports over UDP and TCP, plus IP fragments after the first (they carry no ports). */
+export function defaultSipFilter(ports: readonly number[]): string {
+  const portExpr = ports.map((p) => `port ${p}`).join(' or ');
+  return `((udp or tcp) and (${portExpr})) or (ip and ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)`;
+}
+
+/** Live mode: a running capture and its idle guard. */
+export interface LiveSniffer {
+  stop(): void;
+}
+
+/**
+ * Live mode: LiveCapture on the interface with the BPF filter. cap stamps packets with the wall
+ * clock when they reach Node, so here the wall clock is capture time; an idle guard ticks the
+ * tracker every second so calls time out while no SIP arrives.
+ */
+export function startLiveCapture(options: { interface: string; filter: string; snapLength: number; pipeline: SipCapturePipeline; log: ServiceLogger }): LiveSniffer {
+  const capture = new LiveCapture({ interface: options.interface, filter: options.filter, snapLength: options.snapLength, copy: false });
+  capture.on('record', (record) => options.pipeline.push(record));
+  capture.on('error', (error) => options.log.error('capture error', { error }));
+  capture.start();
+  const guard = setInterval(() => options.pipeline.tick(Math.floor((performance.timeOrigin + performance.now()) * 1000)), 1000);
+  return {
+    stop: () => {
+      clearInterval(guard);
+      const stats = capture.stats();
+      capture.stop();
+      options.log.info('capture stopped', { ...stats });
+    },
+  };
+}
