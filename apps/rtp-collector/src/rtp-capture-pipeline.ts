@@ -93,7 +93,8 @@ function fromCallEvent(media: readonly MediaDescription[]): AnnouncedMedia[] {
  * `streams.heuristic`, `sip.messages`, and drops by reason: `dropped.unannounced` (UDP that no
  * call announced, heuristic off), `dropped.not-rtp` (neither RTP nor RTCP where it was looked
  * for), `dropped.truncated` (cut by the snap length), `dropped.empty`, `sip.<decode reason>`,
- * plus the packet decoder's own (`decoder.*`).
+ * plus the packet decoder's drops (`dropped.<reason>`, every `truncated-*` as `truncated`) and
+ * its other counts (`decoder.*`).
  */
 export class RtpCapturePipeline {
   /** Packets accepted into streams, and their bytes. */
@@ -166,7 +167,12 @@ export class RtpCapturePipeline {
   snapshot(): Record<string, number> {
     const out = new ReasonCounters();
     out.merge(this.counters);
-    out.merge(this.decoder.counters, 'decoder.');
+    // Frames the packet decoder could not take are drops like ours (a frame cut by the snap length
+    // is `truncated` whichever layer noticed); the rest of its counts are under `decoder.`.
+    for (const [name, value] of Object.entries(this.decoder.counters.snapshot())) {
+      if (name.startsWith('dropped.truncated')) out.inc('dropped.truncated', value);
+      else out.inc(name.startsWith('dropped.') ? name : `decoder.${name}`, value);
+    }
     out.merge(this.announcements.counters, 'announcements.');
     out.inc('packets', this.packets);
     out.inc('packets.rtp', this.rtpPackets);
