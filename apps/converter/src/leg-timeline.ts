@@ -34,8 +34,8 @@ export interface PlannedPacket {
   anchorUs: number;
   /** RTP timestamp units from the anchor packet to this one (may be negative). */
   timestampOffset: number;
-  /** Decoder identity within the leg: SSRC stream index and payload type. */
-  decoderKey: string;
+  /** Decoder identity within the leg: SSRC stream index × 128 + payload type. */
+  decoderKey: number;
   encodingName: string;
   clockRate: number;
   payload: Uint8Array;
@@ -69,9 +69,11 @@ interface SsrcState {
   /** A sequence jump held until the next packet says whether it is a restart. */
   pendingJump: Candidate | null;
 }
-interface Candidate { extSeq: number; extTs: number; captureUs: number; payloadType: number; payload: Uint8Array; mapping: Mapping | undefined }
+interface Candidate { ssrc: SsrcState; extSeq: number; extTs: number; captureUs: number; payloadType: number; payload: Uint8Array; mapping: Mapping | undefined }
 interface Mapping { encodingName: string; clockRate: number; channels: number }
-interface Accepted extends Candidate { ssrc: SsrcState }
+/** What planning needs of a codec (codecFor builds a whole decoder: once per mapping, not per packet). */
+interface CodecInfo { name: string; clockRate: number; sampleRate: number }
+const PAYLOAD_TYPES = 128;
 
 function inc(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
@@ -88,7 +90,17 @@ export function planLeg(
   const counts: Record<string, number> = {};
   const mappings = new Map<number, Mapping>(header.codecs.map((c) => [c.payloadType, { encodingName: c.encodingName, clockRate: c.clockRate, channels: c.channels }]));
   const streams = new Map<number, SsrcState>();
-  const accepted: Accepted[] = [];
+  const accepted: Candidate[] = [];
+  const codecInfo = new Map<Mapping, CodecInfo | null>();
+  const infoOf = (m: Mapping): CodecInfo | null => {
+    let info = codecInfo.get(m);
+    if (info === undefined) {
+      const codec = codecFor(m.encodingName, m.clockRate, m.channels);
+      info = codec ? { name: codec.name, clockRate: codec.clockRate, sampleRate: codec.sampleRate } : null;
+      codecInfo.set(m, info);
+    }
+    return info;
+  };
 
   const accept = (s: SsrcState, c: Candidate, inOrder: boolean): void => {
     const clock = c.mapping?.clockRate ?? 8000;
@@ -99,7 +111,7 @@ export function planLeg(
       const predictedUs = last.anchorUs + ((c.extTs - last.anchorTs) * US_PER_S) / clock;
       if (Math.abs(c.captureUs - predictedUs) > maxDriftUs) s.anchors.push({ fromExtSeq: c.extSeq, anchorUs: c.captureUs, anchorTs: c.extTs });
     }
-    accepted.push({ ...c, ssrc: s });
+    accepted.push(c);
   };
 
   for (const r of records) {
@@ -124,7 +136,7 @@ export function planLeg(
     const cls = s.seq.push(p.sequenceNumber);
     const extTs = s.ts.extend(p.timestamp);
     const mapping = mappings.get(p.payloadType) ?? STATIC_PAYLOAD_TYPES.get(p.payloadType);
-    const c: Candidate = { extSeq: s.seq.extendedSequence, extTs, captureUs: r.captureTimeUs, payloadType: p.payloadType, payload: p.payload, mapping };
+    const c: Candidate = { ssrc: s, extSeq: s.seq.extendedSequence, extTs, captureUs: r.captureTimeUs, payloadType: p.payloadType, payload: p.payload, mapping };
     if (cls !== 'jump' && s.pendingJump) {
       if (cls === 'restart') accept(s, s.pendingJump, true);
       else inc(counts, 'stray');
@@ -153,7 +165,7 @@ export function planLeg(
     if (name === 'TELEPHONE-EVENT') { inc(counts, 'telephone-event'); continue; }
     if (name === 'CN' || (!a.mapping && a.payloadType === PT_CN)) { inc(counts, 'comfort-noise'); continue; }
     if (!a.mapping) { inc(counts, `unsupported:PT${a.payloadType}`); continue; }
-    const codec = codecFor(a.mapping.encodingName, a.mapping.clockRate, a.mapping.channels);
+    const codec = infoOf(a.mapping);
     if (!codec) { inc(counts, `unsupported:${name}`); continue; }
     if (recorded.size > 0 && !recorded.has(codec.name)) { inc(counts, `not-recorded:${codec.name}`); continue; }
     if (codec.name === 'L16' && a.payload.length % 2 !== 0) { inc(counts, 'bad-payload'); continue; }
@@ -163,7 +175,7 @@ export function planLeg(
     startUs = startUs === null ? start : Math.min(startUs, start);
     sampleRate = Math.max(sampleRate, codec.sampleRate);
     packets.push({
-      anchorUs: anchor.anchorUs, timestampOffset, decoderKey: `${a.ssrc.index}:${a.payloadType}`,
+      anchorUs: anchor.anchorUs, timestampOffset, decoderKey: a.ssrc.index * PAYLOAD_TYPES + a.payloadType,
       encodingName: a.mapping.encodingName, clockRate: a.mapping.clockRate, payload: a.payload,
     });
     inc(counts, 'audio');
@@ -187,7 +199,7 @@ function anchorFor(anchors: readonly SegmentAnchor[], extSeq: number): SegmentAn
  * leg's own rate the decoded samples are copied untouched (bit-exact with the codec).
  */
 export function renderLeg(plan: LegPlan, sampleRate: number, originUs: number): Int16Array {
-  const decoders = new Map<string, Codec>();
+  const decoders = new Map<number, Codec>();
   const placed: Array<{ pos: number; n: number; codec: Codec; payload: Uint8Array }> = [];
   let end = 0;
   for (const p of plan.packets) {
