@@ -1,12 +1,6 @@
 import { runService } from '@earshot/service';
 import { recorderSettings } from './recorder-settings';
+import { startRecorder } from './recorder-service';
 
 // Recorder: CallEvents + RtpBatches -> one .raw per leg, RecordingEvents (qm.recordings.v1).
-void runService({
-  kind: 'recorder',
-  settings: recorderSettings,
-  start: async ({ config, log }) => {
-    log.info('recorder ready', { recordingsDir: config.recordingsDir });
-    return { stop: async () => undefined };
-  },
-});
+void runService({ kind: 'recorder', settings: recorderSettings, start: startRecorder });

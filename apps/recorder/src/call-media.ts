@@ -1,0 +1,189 @@
+import type { CallEvent, LegSide, MediaDescription } from '@earshot/events';
+import type { RawCodecMapping } from '@earshot/raw';
+import { endpointString } from '@earshot/rtp';
+import { STATIC_PAYLOAD_TYPES } from './leg-recorder';
+
+/** One call as the recorder knows it from its CallEvents. */
+export interface CallMedia {
+  callId: string;
+  /** Capture time of the earliest event seen (normally STARTED): dates the recording's folder. */
+  startUs: number;
+  answered: boolean;
+  /** Capture time of ENDED/FAILED, or null while the call goes on. */
+  endUs: number | null;
+  endKind: 'ENDED' | 'FAILED' | null;
+  endedByTimeout: boolean;
+  /** Capture time of the latest event. */
+  lastEventUs: number;
+  /** Highest event sequence applied: its SDP is the current one. */
+  sequence: number;
+  /** Every audio endpoint each party announced in this call (ip:port, canonical), cumulative across re-INVITEs. */
+  callerEndpoints: Set<string>;
+  calleeEndpoints: Set<string>;
+  /** Where each party's packets were actually seen coming from (symmetric RTP behind NAT). */
+  callerLatched: Set<string>;
+  calleeLatched: Set<string>;
+  callerMedia: MediaDescription[];
+  calleeMedia: MediaDescription[];
+  /** Bumped on every SDP change, so cached lookups know to refresh. */
+  mediaVersion: number;
+  eventIds: Set<string>;
+}
+
+function audioEndpoints(media: readonly MediaDescription[]): string[] {
+  const out: string[] = [];
+  for (const m of media) {
+    if (m.media !== 'audio' || m.port <= 0) continue;
+    try {
+      out.push(endpointString(m.address, m.port));
+    } catch {
+      // An unparsable c= address claims nothing.
+    }
+  }
+  return out;
+}
+
+/**
+ * The calls known from qm.call-control.v1 and which RTP belongs to them: an index from media
+ * endpoint (ip:port) to the calls that announced it in SDP (following MEDIA_UPDATED; old endpoints
+ * stay, so packets sent before a re-INVITE still match) or were seen sending from it (latching).
+ */
+export class CallDirectory {
+  readonly calls = new Map<string, CallMedia>();
+  private readonly byEndpoint = new Map<string, string[]>();
+
+  /** Applies one CallEvent; returns the call, or null for a duplicate. */
+  apply(ev: CallEvent): CallMedia | null {
+    let call = this.calls.get(ev.callId);
+    if (!call) {
+      call = {
+        callId: ev.callId, startUs: ev.captureTimeUs, answered: false, endUs: null, endKind: null, endedByTimeout: false,
+        lastEventUs: ev.captureTimeUs, sequence: -1, callerEndpoints: new Set(), calleeEndpoints: new Set(),
+        callerLatched: new Set(), calleeLatched: new Set(), callerMedia: [], calleeMedia: [], mediaVersion: 0, eventIds: new Set(),
+      };
+      this.calls.set(ev.callId, call);
+    }
+    if (call.eventIds.has(ev.eventId)) return null;
+    call.eventIds.add(ev.eventId);
+    if (ev.captureTimeUs < call.startUs) call.startUs = ev.captureTimeUs;
+    if (ev.captureTimeUs > call.lastEventUs) call.lastEventUs = ev.captureTimeUs;
+    if (ev.kind === 'ANSWERED' || ev.kind === 'MEDIA_UPDATED') call.answered = true;
+    if (ev.kind === 'ENDED' || ev.kind === 'FAILED') {
+      call.endUs = ev.captureTimeUs;
+      call.endKind = ev.kind;
+      call.endedByTimeout = ev.endedBy === 'TIMEOUT';
+    }
+    for (const ep of audioEndpoints(ev.callerMedia)) this.addEndpoint(call, call.callerEndpoints, ep);
+    for (const ep of audioEndpoints(ev.calleeMedia)) this.addEndpoint(call, call.calleeEndpoints, ep);
+    if (ev.sequence > call.sequence) {
+      call.sequence = ev.sequence;
+      if (ev.callerMedia.length > 0) call.callerMedia = ev.callerMedia;
+      if (ev.calleeMedia.length > 0) call.calleeMedia = ev.calleeMedia;
+      call.mediaVersion++;
+    }
+    return call;
+  }
+
+  private addEndpoint(call: CallMedia, set: Set<string>, ep: string): void {
+    if (set.has(ep)) return;
+    set.add(ep);
+    const list = this.byEndpoint.get(ep);
+    if (!list) this.byEndpoint.set(ep, [call.callId]);
+    else if (!list.includes(call.callId)) list.push(call.callId);
+  }
+
+  /** Remembers that `side`'s packets come from `ep` (NAT: not what its SDP said). */
+  latch(call: CallMedia, side: 'CALLER' | 'CALLEE', ep: string): void {
+    const own = side === 'CALLER' ? call.callerEndpoints : call.calleeEndpoints;
+    const latched = side === 'CALLER' ? call.callerLatched : call.calleeLatched;
+    if (own.has(ep) || latched.has(ep)) return;
+    latched.add(ep);
+    const list = this.byEndpoint.get(ep);
+    if (!list) this.byEndpoint.set(ep, [call.callId]);
+    else if (!list.includes(call.callId)) list.push(call.callId);
+  }
+
+  /** Forgets a call and its endpoints. */
+  forget(callId: string): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    this.calls.delete(callId);
+    for (const ep of [...call.callerEndpoints, ...call.calleeEndpoints, ...call.callerLatched, ...call.calleeLatched]) {
+      const list = this.byEndpoint.get(ep);
+      if (!list) continue;
+      const rest = list.filter((id) => id !== callId);
+      if (rest.length === 0) this.byEndpoint.delete(ep);
+      else this.byEndpoint.set(ep, rest);
+    }
+  }
+
+  /**
+   * The call a stream with no call id belongs to, by its endpoints: the destination announced or
+   * latched first (the sender targets what the receiver announced), then the source (symmetric
+   * RTP). Of several calls on one endpoint (ports are reused), the latest started one whose life
+   * (start to end plus `lingerUs`) covers `atUs`.
+   */
+  match(src: string, dst: string, atUs: number, lingerUs: number): CallMedia | null {
+    for (const ep of [dst, src]) {
+      const ids = this.byEndpoint.get(ep);
+      if (!ids) continue;
+      let best: CallMedia | null = null;
+      for (const id of ids) {
+        const c = this.calls.get(id);
+        if (!c) continue;
+        if (c.endUs !== null && atUs > c.endUs + lingerUs) continue;
+        if (!best || c.startUs > best.startUs || (c.startUs === best.startUs && c.callId > best.callId)) best = c;
+      }
+      if (best) return best;
+    }
+    return null;
+  }
+}
+
+/**
+ * Whose audio a packet from `src` to `dst` is: sent to the callee's SDP endpoint → the caller's;
+ * to the caller's → the callee's; else by the source (symmetric RTP); else by latched addresses
+ * (a NAT'd party's packets are sent to where it was seen sending from). UNKNOWN when nothing fits.
+ */
+export function sideOf(call: CallMedia, src: string, dst: string): LegSide {
+  if (call.calleeEndpoints.has(dst)) return 'CALLER';
+  if (call.callerEndpoints.has(dst)) return 'CALLEE';
+  if (call.callerEndpoints.has(src)) return 'CALLER';
+  if (call.calleeEndpoints.has(src)) return 'CALLEE';
+  if (call.calleeLatched.has(dst)) return 'CALLER';
+  if (call.callerLatched.has(dst)) return 'CALLEE';
+  if (call.callerLatched.has(src)) return 'CALLER';
+  if (call.calleeLatched.has(src)) return 'CALLEE';
+  return 'UNKNOWN';
+}
+
+function mappingsOf(media: readonly MediaDescription[]): RawCodecMapping[] {
+  const out: RawCodecMapping[] = [];
+  for (const m of media) {
+    if (m.media !== 'audio') continue;
+    for (const c of m.codecs) out.push({ payloadType: c.payloadType, encodingName: c.name, clockRate: c.clockRate, channels: c.channels });
+  }
+  return out;
+}
+
+/**
+ * The payload types of a leg: the receiver's SDP first (a sender uses the numbers the other side
+ * announced, RFC 3264), then the sender's, then the static types (comfort noise 13 always, so CN
+ * packets are marked as such in the header).
+ */
+export function legCodecs(call: CallMedia, side: LegSide): RawCodecMapping[] {
+  const receiver = side === 'CALLER' ? call.calleeMedia : side === 'CALLEE' ? call.callerMedia : [];
+  const sender = side === 'CALLER' ? call.callerMedia : side === 'CALLEE' ? call.calleeMedia : [...call.callerMedia, ...call.calleeMedia];
+  const byPt = new Map<number, RawCodecMapping>();
+  for (const m of [...mappingsOf(receiver), ...mappingsOf(sender)]) if (!byPt.has(m.payloadType)) byPt.set(m.payloadType, m);
+  const cn = STATIC_PAYLOAD_TYPES.get(13);
+  if (cn && !byPt.has(13)) byPt.set(13, cn);
+  return [...byPt.values()];
+}
+
+/** Looks a payload type up in a leg's mapping, then the static table. */
+export function lookupIn(mappings: readonly RawCodecMapping[]): (pt: number) => RawCodecMapping | undefined {
+  const byPt = new Map<number, RawCodecMapping>();
+  for (const m of mappings) if (!byPt.has(m.payloadType)) byPt.set(m.payloadType, m);
+  return (pt) => byPt.get(pt) ?? STATIC_PAYLOAD_TYPES.get(pt);
+}
