@@ -289,7 +289,7 @@ export interface RecordingEvent {
   stats: null | LegQuality;
   /** For CONVERTED: the WAV. */
   conversion: null | ConvertedAudio;
-  /** For FAILED: what went wrong, for a person. */
+  /** For FAILED: what went wrong, for a person. For CONVERTED: a warning when only part of the audio could be read (e.g. converted partially: a truncated .raw); null otherwise. */
   error: null | string;
 }
 
