@@ -3,6 +3,15 @@ import { StatusConfigModule, type StatusConfig } from './config/status-config.mo
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { KafkaModule } from './kafka/kafka.module';
+import { AccountsModule } from './accounts/accounts.module';
+import { ApiModule } from './api/api.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { CallsModule } from './calls/calls.module';
+import { DirectoryModule } from './directory/directory.module';
+import { OpenApiModule } from './openapi/openapi.module';
+import { ServiceConfigModule } from './service-config/service-config.module';
+import { ServicesModule } from './services/services.module';
 
 /** The status service: one module per feature. */
 @Module({})
@@ -10,7 +19,11 @@ export class AppModule {
   static forRoot(config: StatusConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [StatusConfigModule.forRoot(config), KafkaModule, DatabaseModule, HealthModule],
+      imports: [
+        StatusConfigModule.forRoot(config), KafkaModule, DatabaseModule, HealthModule,
+        // REST API (docs/status-api.md): AuthGuard on every route, errors as {error, fields}.
+        ApiModule, AuditModule, AuthModule, CallsModule, DirectoryModule, ServiceConfigModule, ServicesModule, AccountsModule, OpenApiModule,
+      ],
     };
   }
 }
