@@ -1,14 +1,14 @@
 import type { Message, Producer } from 'kafkajs';
 import { TOPICS } from '@earshot/events';
-import type { EventCodec } from '@earshot/kafka';
+import { encodeRtpBatchMessage } from './rtp-batch-avro';
 import type { OutgoingRtpBatch } from './rtp-stream-batcher';
 
 /** Options of RtpBatchPublisher. */
 export interface RtpBatchPublisherOptions {
   /** A connected idempotent kafkajs producer used by this publisher alone. */
   producer: Producer;
-  /** Validates and encodes RtpBatch values through the registry. */
-  codec: EventCodec;
+  /** The registry id of qm.rtp.v1's value schema (EventCodec.registerTopics gives it). */
+  schemaId: number;
   /** Messages per produce request at most. Default 2000. */
   maxRequestMessages?: number;
   /**
@@ -19,7 +19,7 @@ export interface RtpBatchPublisherOptions {
 }
 
 interface Pending {
-  message: Promise<Message>;
+  message: Message;
   bytes: number;
 }
 
@@ -65,14 +65,11 @@ export class RtpBatchPublisher {
     return this.queuedBytes + this.inFlightBytes;
   }
 
-  /** Queues one batch or watermark; it is encoded now and sent with the next request. */
+  /** Queues one batch or watermark; it is encoded now (see rtp-batch-avro.ts) and sent with the next request. */
   enqueue(batch: OutgoingRtpBatch): void {
     if (this.failureError) throw this.failureError;
-    const message = this.options.codec.encode(TOPICS.rtp, batch.value).then(
-      (value): Message => (batch.partition === undefined ? { key: batch.key, value } : { key: batch.key, value, partition: batch.partition }),
-    );
-    // Rejections are handled where the request is sent; keep Node from calling them unhandled meanwhile.
-    message.catch(() => undefined);
+    const value = encodeRtpBatchMessage(this.options.schemaId, batch.value);
+    const message: Message = batch.partition === undefined ? { key: batch.key, value } : { key: batch.key, value, partition: batch.partition };
     this.queue.push({ message, bytes: batch.bytes });
     this.queuedBytes += batch.bytes;
     this.pump();
@@ -109,7 +106,7 @@ export class RtpBatchPublisher {
 
   private async send(taken: Pending[], bytes: number): Promise<void> {
     try {
-      const messages = await Promise.all(taken.map((p) => p.message));
+      const messages = taken.map((p) => p.message);
       await this.options.producer.send({ topic: TOPICS.rtp, acks: -1, messages });
       this.requests++;
       this.sentMessages += messages.length;

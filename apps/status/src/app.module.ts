@@ -3,6 +3,7 @@ import { StatusConfigModule, type StatusConfig } from './config/status-config.mo
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { KafkaModule } from './kafka/kafka.module';
+import { ProjectionModule } from './projection/projection.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiModule } from './api/api.module';
 import { AuditModule } from './audit/audit.module';
@@ -20,7 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        StatusConfigModule.forRoot(config), KafkaModule, DatabaseModule, HealthModule,
+        StatusConfigModule.forRoot(config), KafkaModule, DatabaseModule, HealthModule, ProjectionModule,
         // REST API (docs/status-api.md): AuthGuard on every route, errors as {error, fields}.
         ApiModule, AuditModule, AuthModule, CallsModule, DirectoryModule, ServiceConfigModule, ServicesModule, AccountsModule, OpenApiModule,
       ],

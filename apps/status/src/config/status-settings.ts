@@ -9,6 +9,11 @@ export const statusSettings = {
     host: setting.string('EARSHOT_STATUS_HOST', 'Address the console and REST API listen on.', '127.0.0.1'),
     port: setting.int('EARSHOT_STATUS_PORT', 'Port of the console and REST API.', 8080, { min: 1, max: 65535 }),
   },
+  projector: {
+    enabled: setting.bool('EARSHOT_PROJECTOR', 'Run the projector (topics → PostgreSQL) in this instance.', true),
+    batchEvents: setting.int('EARSHOT_PROJECTOR_BATCH_EVENTS', 'Events per projection transaction at most (rows and offsets committed together).', 500, { min: 1, max: 100_000 }),
+    rebuild: setting.bool('EARSHOT_PROJECTOR_REBUILD', 'Empty every projection.* table at start and replay the topics (see apps/status/README.md); set it for one start only.', false),
+  },
   api: {
     schemaPrefix: setting.string('EARSHOT_PG_SCHEMA_PREFIX', 'Prefix of the projection and console schemas the REST API reads (tests use a fresh pair, e.g. t1234_); "none" for the schemas projection and console.', 'none',
       { pattern: /^(none|[a-z][a-z0-9_]{0,40})$/, hint: 'none or lower-case letters, digits and _' }),
