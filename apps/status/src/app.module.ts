@@ -13,6 +13,8 @@ import { DirectoryModule } from './directory/directory.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ServiceConfigModule } from './service-config/service-config.module';
 import { ServicesModule } from './services/services.module';
+import { ConsoleModule } from './console/console.module';
+import { LiveModule } from './live/live.module';
 
 /** The status service: one module per feature. */
 @Module({})
@@ -24,6 +26,8 @@ export class AppModule {
         StatusConfigModule.forRoot(config), KafkaModule, DatabaseModule, HealthModule, ProjectionModule,
         // REST API (docs/status-api.md): AuthGuard on every route, errors as {error, fields}.
         ApiModule, AuditModule, AuthModule, CallsModule, DirectoryModule, ServiceConfigModule, ServicesModule, AccountsModule, OpenApiModule,
+        // The web console at / and live monitoring of calls in progress.
+        ConsoleModule, LiveModule,
       ],
     };
   }

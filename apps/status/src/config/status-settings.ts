@@ -20,4 +20,8 @@ export const statusSettings = {
     adminPassword: setting.string('EARSHOT_ADMIN_PASSWORD', 'Password of the first account (admin), created on start when there is no account; local development only.', 'earshot-admin'),
     sessionTtlMinutes: setting.int('EARSHOT_SESSION_TTL_MINUTES', 'How long a console session (login) stays valid.', 720, { min: 1, max: 43_200 }),
   },
+  live: {
+    delayMs: setting.int('EARSHOT_LIVE_DELAY_MS', 'How far live monitoring plays behind the call: room for the rtp-collector batch window (EARSHOT_BATCH_WINDOW_MS) and Kafka delivery.', 1500, { min: 100, max: 30_000 }),
+    lingerMs: setting.int('EARSHOT_LIVE_LINGER_MS', 'How long the live monitor keeps reading qm.rtp.v1 after the last listener left (a quick re-listen skips the group join).', 15_000, { min: 0, max: 600_000 }),
+  },
 };
