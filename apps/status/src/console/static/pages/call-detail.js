@@ -1,5 +1,5 @@
 import { api, enc } from '../api.js';
-import { h, mount, table, fmtTime, fmtClock, fmtDuration, fmtNumber, stateBadge, badge, errorPanel, pageHeader } from '../ui.js';
+import { h, mount, table, fmtTime, fmtClock, fmtDuration, fmtNumber, stateBadge, badge, errorPanel, pageHeader, select, toast } from '../ui.js';
 import { waveformView } from '../waveform.js';
 import { livePlayer } from '../live-player.js';
 import { partyLabel } from './calls.js';
@@ -63,6 +63,30 @@ function timelineCard(events) {
       timelineDetail(e)))));
 }
 
+/** Play/pause, skip, speed and time for an <audio> element (the waveform above seeks). */
+function transport(audio, durationMs) {
+  const play = h('button', { class: 'primary play', type: 'button', 'aria-label': 'Play' }, '▶ Play');
+  const time = h('span', { class: 'time num' }, `0:00 / ${fmtDuration(durationMs)}`);
+  const speed = select([['0.75', '0.75×'], ['1', '1×'], ['1.25', '1.25×'], ['1.5', '1.5×'], ['2', '2×']], '1', { 'aria-label': 'Playback speed' });
+  const volume = h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: '1', 'aria-label': 'Volume' });
+  const skip = (s) => { audio.currentTime = Math.max(0, Math.min(audio.duration || 0, audio.currentTime + s)); };
+  play.addEventListener('click', () => { if (audio.paused) audio.play().catch((e) => toast(`Cannot play: ${e.message}`, 'bad')); else audio.pause(); });
+  audio.addEventListener('play', () => { play.textContent = '❚❚ Pause'; play.setAttribute('aria-label', 'Pause'); });
+  audio.addEventListener('pause', () => { play.textContent = '▶ Play'; play.setAttribute('aria-label', 'Play'); });
+  audio.addEventListener('ended', () => { play.textContent = '▶ Play'; });
+  audio.addEventListener('error', () => { time.textContent = 'The recording could not be loaded'; time.classList.add('form-error'); });
+  const showTime = () => { time.textContent = `${fmtDuration(audio.currentTime * 1000)} / ${fmtDuration(Number.isFinite(audio.duration) ? audio.duration * 1000 : durationMs)}`; };
+  for (const ev of ['timeupdate', 'loadedmetadata', 'seeked']) audio.addEventListener(ev, showTime);
+  speed.addEventListener('change', () => { audio.playbackRate = Number(speed.value); });
+  volume.addEventListener('input', () => { audio.volume = Number(volume.value); });
+  return h('div', { class: 'transport' }, play,
+    h('button', { type: 'button', onclick: () => skip(-5), title: 'Back 5 seconds' }, '↺ 5 s'),
+    h('button', { type: 'button', onclick: () => skip(5), title: 'Forward 5 seconds' }, '5 s ↻'),
+    time, h('span', { class: 'spacer' }),
+    h('label', { class: 'volume' }, h('span', { class: 'muted' }, 'Speed'), speed),
+    h('label', { class: 'volume' }, h('span', { class: 'muted' }, 'Volume'), volume));
+}
+
 function playerCard(callId, call, recording, cleanups) {
   const card = h('section', { class: 'card player-card' }, h('h2', {}, 'Recording'));
   if (!recording) {
@@ -74,15 +98,18 @@ function playerCard(callId, call, recording, cleanups) {
       recording.state === 'failed' ? `Recording failed: ${recording.error || 'unknown error'}` : 'The recording is being converted…'));
     return card;
   }
-  const audio = h('audio', { controls: true, preload: 'metadata', src: recording.url, class: 'player' });
+  const audio = h('audio', { preload: 'metadata', src: recording.url, class: 'player' });
   const wave = h('div', { class: 'waveform-slot' }, h('div', { class: 'waveform-placeholder muted' }, 'Loading waveform…'));
   const download = h('a', { class: 'button', href: `${recording.url}?download=1`, download: `${callId}.wav` }, '⬇ Download WAV');
-  card.append(wave, h('div', { class: 'player-row' }, audio, download),
-    h('p', { class: 'muted small' }, [
-      recording.channels === 2 ? 'Stereo: caller left, callee right' : recording.channels === 1 ? 'Mono mix' : '',
-      recording.sampleRate ? `${recording.sampleRate / 1000} kHz` : '', recording.durationMs !== null ? fmtDuration(recording.durationMs) : '',
-      recording.bytes !== null ? `${fmtNumber(recording.bytes / 1024, 0)} KiB` : '', recording.format || '',
-    ].filter(Boolean).join(' · ')));
+  card.append(wave, transport(audio, recording.durationMs), audio,
+    h('div', { class: 'player-foot' },
+      h('p', { class: 'muted small' }, [
+        recording.channels === 2 ? 'Stereo: caller left, callee right' : recording.channels === 1 ? 'Mono mix' : '',
+        recording.sampleRate ? `${recording.sampleRate / 1000} kHz` : '', recording.durationMs !== null ? fmtDuration(recording.durationMs) : '',
+        recording.bytes !== null ? `${fmtNumber(recording.bytes / 1024, 0)} KiB` : '', recording.format || '',
+        'playing and downloading are recorded in the audit trail',
+      ].filter(Boolean).join(' · ')),
+      download));
   const points = Math.min(2000, Math.max(200, Math.round((document.querySelector('main')?.clientWidth || 1000))));
   api.get(`/api/calls/${enc(callId)}/waveform?points=${points}`).then((data) => {
     const view = waveformView(audio, data, data.channels === 2 ? ['caller', 'callee'] : []);
