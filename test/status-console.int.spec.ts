@@ -233,15 +233,17 @@ describe('status console', () => {
         await page.locator('table.grid tbody tr', { hasText: 'Alice Agent (1001)' }).first().waitFor();
         await page.goto(`${stack.baseUrl}/#/calls/${encodeURIComponent(live.callId)}`);
         await page.getByRole('button', { name: /Listen live/ }).click();
-        const liveAudio = page.locator('audio.live-element');
-        await liveAudio.waitFor({ state: 'attached' });
-        await eventually('the live audio element to reach playing', async () => (await page.locator('.live-status').textContent())?.includes('Listening') === true, 20_000);
-        const t0 = await liveAudio.evaluate((a: MediaElement) => a.currentTime);
+        // The console plays the endless WAV through WebAudio: playing, its played time advancing, and the call's audio (not silence) heard.
+        const player = page.locator('.live-player');
+        await eventually('the live player to play', async () => (await player.getAttribute('data-state')) === 'playing', 20_000);
+        await eventually('the call\'s audio to be heard live', async () => Number(await player.getAttribute('data-level')) > 0.2, 20_000);
+        const p0 = Number(await player.getAttribute('data-played'));
         await page.waitForTimeout(2000);
-        const t1 = await liveAudio.evaluate((a: MediaElement) => a.currentTime);
-        assert.ok(t1 > t0 + 1, `live currentTime advances (${t0} → ${t1})`);
+        const p1 = Number(await player.getAttribute('data-played'));
+        assert.ok(p1 > p0 + 1, `live played time advances (${p0} → ${p1})`);
+        assert.match((await page.locator('.live-status').textContent()) ?? '', /Listening/);
         await page.getByRole('button', { name: /Stop/ }).click();
-        assert.equal(await page.locator('audio.live-element').count(), 0);
+        assert.equal(await player.getAttribute('data-state'), 'idle');
       } finally {
         await rtp.stop();
       }

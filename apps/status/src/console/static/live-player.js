@@ -1,52 +1,130 @@
-// Listening to a call while it happens: an <audio> element on GET /api/calls/:id/live, an endless
-// WAV (PCM16, 8 kHz mono, both directions mixed) that the server writes in real time. A plain
-// media element plays it in every current browser, with the session cookie as its credential.
-import { h, mount } from './ui.js';
+// Listening to a call while it happens. GET /api/calls/:id/live answers an endless WAV (PCM16,
+// 8 kHz mono, both directions mixed) written in real time. An <audio> element would play it, but
+// Chromium buffers such a stream for many seconds before it starts (its media cache reads large
+// blocks), so the console reads the stream with fetch() and plays each chunk through WebAudio,
+// scheduled back to back with a quarter second of jitter buffer: the call is heard about
+// EARSHOT_LIVE_DELAY_MS + 0.25 s after it happens, in every current browser.
+import { h } from './ui.js';
 import { enc } from './api.js';
+
+const JITTER_S = 0.25;
+const WAV_HEADER = 44;
 
 /** A live-listen control for one call; `stop()` hangs up (the server stops when the request ends). */
 export function livePlayer(callId) {
   const status = h('span', { class: 'live-status muted' }, 'Not listening');
   const elapsed = h('span', { class: 'live-elapsed num' });
+  const meter = h('span', { class: 'level-fill' });
+  const level = h('span', { class: 'level', title: 'Audio level', 'aria-hidden': 'true' }, meter);
   const volume = h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: '1', 'aria-label': 'Volume' });
   const button = h('button', { class: 'primary', type: 'button' }, '🎧 Listen live');
-  const slot = h('div', { class: 'live-audio' });
-  let audio = null;
-  let timer = 0;
-  let startedAt = 0;
+  const el = h('div', { class: 'live-player', 'data-state': 'idle', 'data-played': '0', 'data-level': '0' }, button, status, level, elapsed,
+    h('label', { class: 'volume' }, h('span', { class: 'muted' }, 'Volume'), volume));
+  let session = null;
 
   const setStatus = (text, tone) => { status.textContent = text; status.className = `live-status ${tone || 'muted'}`; };
+  const setState = (state) => { el.dataset.state = state; };
+
   const stop = (text = 'Not listening') => {
-    if (audio) { audio.pause(); audio.removeAttribute('src'); audio.load(); audio.remove(); audio = null; }
-    clearInterval(timer);
+    if (!session) return;
+    const s = session;
+    session = null;
+    s.abort.abort();
+    clearInterval(s.timer);
+    s.ctx.close().catch(() => {});
     elapsed.textContent = '';
+    meter.style.width = '0';
     button.textContent = '🎧 Listen live';
     button.classList.add('primary');
     setStatus(text);
+    setState('idle');
   };
-  const start = () => {
-    audio = h('audio', { preload: 'none', class: 'live-element' });
-    audio.volume = Number(volume.value);
-    audio.addEventListener('playing', () => { setStatus('● Listening', 'live-on'); if (!startedAt) startedAt = Date.now(); });
-    audio.addEventListener('waiting', () => setStatus('Buffering…', 'muted'));
-    audio.addEventListener('ended', () => stop('The call has ended'));
-    audio.addEventListener('error', () => {
-      const code = audio && audio.error ? audio.error.code : 0;
-      stop(code === 4 ? 'Live audio is not available for this call (it may have ended, or you may not monitor it)' : 'The live stream stopped');
-    });
-    audio.src = `/api/calls/${enc(callId)}/live`;
-    mount(slot, audio);
-    startedAt = 0;
-    setStatus('Connecting…');
+
+  const start = async () => {
+    if (session) return;
+    const ctx = new AudioContext();
+    const gain = ctx.createGain();
+    gain.gain.value = Number(volume.value);
+    gain.connect(ctx.destination);
+    const s = { ctx, gain, abort: new AbortController(), timer: 0, playAt: 0, startedAt: -1, ended: false };
+    session = s;
     button.textContent = '■ Stop';
     button.classList.remove('primary');
-    timer = setInterval(() => {
-      if (startedAt) { const s = Math.floor((Date.now() - startedAt) / 1000); elapsed.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; }
-    }, 500);
-    audio.play().catch((e) => { if (audio) stop(`Could not play: ${e.message}`); });
+    setStatus('Connecting…');
+    setState('connecting');
+    // Played time and end of the call, from the audio clock.
+    s.timer = setInterval(() => {
+      if (s.startedAt < 0) return;
+      const played = Math.max(0, Math.min(ctx.currentTime, s.playAt) - s.startedAt);
+      el.dataset.played = played.toFixed(2);
+      const sec = Math.floor(played);
+      elapsed.textContent = `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`;
+      if (s.ended && ctx.currentTime >= s.playAt) stop('The call has ended');
+    }, 250);
+    try {
+      await ctx.resume();
+      const res = await fetch(`/api/calls/${enc(callId)}/live`, { credentials: 'same-origin', signal: s.abort.signal });
+      if (!res.ok) {
+        let message = `${res.status} ${res.statusText}`;
+        try { message = `${res.status}: ${(await res.json()).error}`; } catch { /* not JSON */ }
+        stop(`Cannot listen (${message})`);
+        return;
+      }
+      const reader = res.body.getReader();
+      let header = new Uint8Array(0);
+      let rate = 8000;
+      let carry = null; // an odd byte left from the previous chunk
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (session !== s) return;
+        let bytes = value;
+        if (header.length < WAV_HEADER) {
+          const need = WAV_HEADER - header.length;
+          header = concat(header, bytes.subarray(0, need));
+          bytes = bytes.subarray(need);
+          if (header.length === WAV_HEADER) rate = new DataView(header.buffer).getUint32(24, true) || 8000;
+        }
+        if (carry) { bytes = concat(carry, bytes); carry = null; }
+        if (bytes.length % 2 === 1) { carry = bytes.slice(bytes.length - 1); bytes = bytes.subarray(0, bytes.length - 1); }
+        if (bytes.length === 0) continue;
+        schedule(s, bytes, rate);
+      }
+      s.ended = true;
+    } catch (e) {
+      if (session === s) stop(e.name === 'AbortError' ? 'Not listening' : `The live stream stopped (${e.message})`);
+    }
   };
-  button.addEventListener('click', () => (audio ? stop() : start()));
-  volume.addEventListener('input', () => { if (audio) audio.volume = Number(volume.value); });
-  const el = h('div', { class: 'live-player' }, button, status, elapsed, h('label', { class: 'volume' }, h('span', { class: 'muted' }, 'Volume'), volume), slot);
-  return { el, start, stop: () => stop(), get listening() { return audio !== null; } };
+
+  /** Plays PCM16 bytes right after what is already scheduled (or after the jitter buffer, on an underrun). */
+  function schedule(s, bytes, rate) {
+    const n = bytes.length / 2;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const buffer = s.ctx.createBuffer(1, n, rate);
+    const ch = buffer.getChannelData(0);
+    let sum = 0;
+    for (let i = 0; i < n; i++) { const v = view.getInt16(i * 2, true) / 32768; ch[i] = v; sum += v * v; }
+    const src = s.ctx.createBufferSource();
+    src.buffer = buffer;
+    src.connect(s.gain);
+    const now = s.ctx.currentTime;
+    if (s.playAt < now + 0.02) s.playAt = now + JITTER_S;
+    if (s.startedAt < 0) { s.startedAt = s.playAt; setStatus('● Listening', 'live-on'); setState('playing'); }
+    src.start(s.playAt);
+    s.playAt += n / rate;
+    const rms = Math.sqrt(sum / n);
+    el.dataset.level = rms.toFixed(3);
+    meter.style.width = `${Math.min(100, Math.round(Math.sqrt(rms) * 140))}%`;
+  }
+
+  button.addEventListener('click', () => (session ? stop() : start()));
+  volume.addEventListener('input', () => { if (session) session.gain.gain.value = Number(volume.value); });
+  return { el, start, stop: () => stop(), get listening() { return session !== null; } };
+}
+
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
