@@ -76,6 +76,7 @@ export class LegRecorder {
   private lastSsrc: number | null = null;
   private voicePt = -1;
   private packets = 0;
+  private taken = 0;
   private firstUs = -1;
   private lastUs = -1;
 
@@ -162,9 +163,17 @@ export class LegRecorder {
     });
   }
 
+  /** Bytes built and not yet taken. */
+  get bufferedBytes(): number {
+    return this.writer ? this.writer.bytesWritten - this.taken : 0;
+  }
+
   /** The bytes written since the last take. */
   take(): Buffer {
-    return this.writer ? this.writer.take() : Buffer.alloc(0);
+    if (!this.writer) return Buffer.alloc(0);
+    const out = this.writer.take();
+    this.taken += out.length;
+    return out;
   }
 
   /** Ends the leg at capture time `endUs`: an unfinished DTMF event, then the trailer. */
