@@ -30,9 +30,9 @@ export async function renderServices(el) {
       h('section', { class: 'card' }, h('h2', {}, `Instances (${healthyCount} of ${list.length} healthy)`),
         table([
           { title: '', cell: (s) => h('span', { class: `dot ${s.healthy ? 'dot-ok' : 'dot-bad'}`, title: s.healthy ? 'healthy' : 'not healthy' }) },
-          { title: 'Kind', cell: (s) => s.serviceKind },
+          { title: 'Kind', cell: (s) => s.serviceKind, class: 'nowrap' },
           { title: 'Instance', cell: (s) => h('span', { class: 'mono small' }, s.instanceId) },
-          { title: 'Host', cell: (s) => `${s.host}${s.pid ? ` · pid ${s.pid}` : ''}` },
+          { title: 'Host', cell: (s) => `${s.host}${s.pid ? ` · pid ${s.pid}` : ''}`, class: 'nowrap' },
           { title: 'Version', cell: (s) => s.version },
           { title: 'State', cell: (s) => badge(String(s.state).toLowerCase(), STATE_TONES[s.state] || 'muted') },
           { title: 'Lag', cell: (s) => fmtNumber(s.lag), class: 'num' },
