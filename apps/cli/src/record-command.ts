@@ -98,27 +98,27 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
     new AppProcess('recorder', { ...common, ...instance('recorder') }),
     new AppProcess('converter', { ...common, ...instance('converter') }),
   ];
-  const feeders = [
-    new AppProcess('call-control', { ...common, ...instance('call-control'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RECORD_EVERYONE: 'true' }),
-    new AppProcess('rtp-collector', { ...common, ...instance('rtp-collector'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RTP_HEURISTIC: 'true' }),
-  ];
-  const all = [...services, ...feeders];
+  const all = [...services];
   try {
-    say(`feeding ${basename(file)} through call control and the RTP collector...`);
-    for (const feeder of feeders) {
-      const code = await feeder.exited;
-      if (code !== 0) throw new RecordCommandError(`${feeder.app} failed on ${file} (exit ${code}):\n${feeder.tail()}`, 'feeder-failed');
+    // Call control first, to the end of the file: the recorder then knows every call before the
+    // first RTP packet arrives, so no stream is judged unclaimed while its call is still in flight.
+    say(`feeding ${basename(file)} through call control...`);
+    const callControl = new AppProcess('call-control', { ...common, ...instance('call-control'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RECORD_EVERYONE: 'true' });
+    all.push(callControl);
+    await feederDone(callControl, file);
+    await waitFor(() => callEvents.length > 0 || Date.now() - lastEventAt > 5000);
+    if (callEvents.length === 0) {
+      throw new RecordCommandError(`${file} holds no SIP call (call control found no INVITE to record)`, 'no-calls', 3);
     }
+    say(`${new Set(callEvents.map((e) => e.callId)).size} call(s) found; feeding the RTP collector, recording and converting...`);
+    const collector = new AppProcess('rtp-collector', { ...common, ...instance('rtp-collector'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RTP_HEURISTIC: 'true' });
+    all.push(collector);
+    await feederDone(collector, file);
     for (const s of services) {
       if (s.child.exitCode !== null) throw new RecordCommandError(`${s.app} stopped (exit ${s.child.exitCode}):\n${s.tail()}`, 'service-died');
     }
     const wavPath = (callId: string) => join(outDir, `${safeCallId(callId)}.wav`);
     const manifestNow = () => buildRecordingManifest(file, callEvents, recordingEvents, wavPath);
-    await waitFor(() => callEvents.length > 0 || Date.now() - lastEventAt > 5000);
-    if (callEvents.length === 0) {
-      throw new RecordCommandError(`${file} holds no SIP call (call control found no INVITE to record)`, 'no-calls', 3);
-    }
-    say(`${new Set(callEvents.map((e) => e.callId)).size} call(s) found; recording and converting...`);
     const idle = options.idleTimeoutMs ?? 60_000;
     await waitFor(() => manifestNow().calls.every(callSettled) || Date.now() - lastEventAt > idle);
 
@@ -147,6 +147,11 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
     await Promise.all(all.map((p) => p.stop()));
     await listener.stop();
   }
+}
+
+async function feederDone(feeder: AppProcess, file: string): Promise<void> {
+  const code = await feeder.exited;
+  if (code !== 0) throw new RecordCommandError(`${feeder.app} failed on ${file} (exit ${code}):\n${feeder.tail()}`, 'feeder-failed');
 }
 
 async function waitFor(done: () => boolean): Promise<void> {
