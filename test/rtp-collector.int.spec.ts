@@ -58,7 +58,8 @@ describe('rtp-collector in file mode on the real stack', () => {
     assert.equal(summary['packets'], sent.length);
 
     const lastUs = Math.max(...sent.map((s) => s.captureTimeUs));
-    const finalMarks = (): Set<number> => new Set(received.filter((r) => r.value.watermarkUs !== null && r.value.watermarkUs >= lastUs).map((r) => r.partition));
+    const finalMarks = (): Set<number> => new Set(received.filter((r) => r.value.watermarkUs === 2 ** 52 - 1 && lastUs > 0).map((r) => r.partition));
+    // The end of a file: the final watermark says the capture is over (END_OF_CAPTURE_US).
     await eventually('the final watermark on every partition', () => finalMarks().size === partitions, 60_000);
 
     const batches = received.filter((r) => r.value.watermarkUs === null);

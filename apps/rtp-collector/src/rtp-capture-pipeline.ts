@@ -156,11 +156,14 @@ export class RtpCapturePipeline {
     this.tick(nowUs);
   }
 
-  /** End of input: delivers what the packet decoder holds, flushes every batch, sends the final watermark. */
-  finish(): void {
+  /**
+   * End of input: delivers what the packet decoder holds, flushes every batch, sends the final
+   * watermark (END_OF_CAPTURE_US when `endOfCapture`: a file read to its end).
+   */
+  finish(endOfCapture = false): void {
     this.decoder.flush();
     this.applySip(this.tracker.tick(Infinity));
-    this.batcher.finish();
+    this.batcher.finish(endOfCapture);
   }
 
   /** Every counter, for heartbeats and the summary. */

@@ -115,7 +115,8 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
       } finally {
         stream.destroy();
       }
-      pipeline.finish();
+      // Read to its end, the capture is over: the final watermark says so (not when stopped midway).
+      pipeline.finish(!stopping);
       await publisher.drain();
       const elapsedMs = Math.round(performance.now() - started);
       const summary = report();

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RtpStreamBatcher, type OutgoingRtpBatch, type RtpStream } from './rtp-stream-batcher';
+import { END_OF_CAPTURE_US, RtpStreamBatcher, type OutgoingRtpBatch, type RtpStream } from './rtp-stream-batcher';
 
 function setup(options: { maxPackets?: number; windowMs?: number; partitions?: number; maxBatchBytes?: number } = {}) {
   const out: OutgoingRtpBatch[] = [];
@@ -126,4 +126,15 @@ describe('RtpStreamBatcher', () => {
     };
     assert.deepEqual(run(), run());
   });
+});
+
+test('the end of a capture file sends END_OF_CAPTURE_US to every partition; a stop midway, the newest packet time', () => {
+  for (const endOfCapture of [true, false]) {
+    const { batcher, stream, packet, watermarks } = setup({ partitions: 3 });
+    batcher.add(stream(4000), 5_000_000, packet(1));
+    const before = watermarks().length;
+    batcher.finish(endOfCapture);
+    const final = watermarks().slice(before).map((w) => [w.partition, w.value.watermarkUs]);
+    assert.deepEqual(final, [0, 1, 2].map((p) => [p, endOfCapture ? END_OF_CAPTURE_US : 5_000_000]));
+  }
 });

@@ -2,6 +2,13 @@ import { deterministicEventId, type CapturedPacket, type MediaProtocol, type Rtp
 import { rtpStreamKeyString, type RtpStreamKey } from '@earshot/rtp';
 
 /** Options of RtpStreamBatcher. */
+
+/**
+ * The watermark that ends a capture file: 2^52 - 1 µs (year 2112), later than any capture time and
+ * the largest value avsc encodes as an Avro long.
+ */
+export const END_OF_CAPTURE_US = 2 ** 52 - 1;
+
 export interface RtpStreamBatcherOptions {
   /** This collector instance (RtpBatch.instanceId). */
   instanceId: string;
@@ -157,15 +164,20 @@ export class RtpStreamBatcher {
     return stream.packets.length > 0;
   }
 
-  /** End of input: flushes every open batch and sends a final watermark at the newest capture time. */
-  finish(): void {
+  /**
+   * End of input: flushes every open batch and sends a final watermark: at the newest capture time,
+   * or, when the whole capture has been read (a file's end), at END_OF_CAPTURE_US — nothing more
+   * will come, so recorders may close every leg, lingering or not.
+   */
+  finish(endOfCapture = false): void {
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const e = this.queue[i] as WindowEntry;
       if (e.serial === e.stream.serial && e.stream.packets.length > 0) this.flush(e.stream);
     }
     this.queue = [];
     this.queueHead = 0;
-    if (this.maxUs !== -Infinity) this.watermark(this.maxUs, true);
+    if (endOfCapture) this.watermark(END_OF_CAPTURE_US, true);
+    else if (this.maxUs !== -Infinity) this.watermark(this.maxUs, true);
   }
 
   private oldestOpenUs(): number {

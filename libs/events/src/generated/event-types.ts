@@ -338,7 +338,7 @@ export interface RtpBatch {
   instanceId: string;
   /** The packets, in capture order. */
   packets: CapturedPacket[];
-  /** Set on a watermark message, which carries no packets: the collector has published every packet captured up to this capture time (microseconds). Sent to every partition periodically and at the end of a capture file, so recorders can close legs whose linger window has passed without reading the wall clock. */
+  /** Set on a watermark message, which carries no packets: the collector has published every packet captured up to this capture time (microseconds). Sent to every partition periodically and when capture stops, so recorders can close legs whose linger window has passed without reading the wall clock. At the end of a capture file it is 4503599627370495 (2^52 - 1, the year 2112): the capture is over and nothing more will come. */
   watermarkUs: null | number;
 }
 
