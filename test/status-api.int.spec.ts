@@ -354,6 +354,12 @@ describe('status REST API', () => {
     await eventually('the value on qm.config.v1', () => seen.some((m) => m.topic === TOPICS.config && m.key === 'recorder' && (m.value as ServiceConfig | null)?.updatedAtMs !== undefined && (m.value as ServiceConfig).revision === 5));
     const value = seen.find((m) => m.topic === TOPICS.config && (m.value as ServiceConfig | null)?.revision === 5)?.value as ServiceConfig;
     assert.deepEqual([value.recordedCodecs, value.outputChannels, value.updatedBy], [['PCMU', 'G722'], 'STEREO', 'admin']);
+    // qm.config.v1 is the real, shared configuration: leave no recorder setting behind (a tombstone
+    // deletes the key), or every later recording on this stack would drop PCMA.
+    const cleanup = kafka.producer();
+    await cleanup.connect();
+    await cleanup.send({ topic: TOPICS.config, messages: [{ key: 'recorder', value: null }] });
+    await cleanup.disconnect();
   });
 
   test('services: instances with healthy from state and heartbeat age', async () => {
