@@ -40,6 +40,15 @@ export interface ConsumerRunnerOptions<T extends TopicName> {
    * crash replays it. Default: commit everything handled.
    */
   commitOffset?: (topic: T, partition: number, next: string) => string;
+  /**
+   * Where assigned partitions resume, asked on every assignment (start and each rebalance): for
+   * consumers that keep their offsets elsewhere, e.g. in the same database transaction as their
+   * results. The assigned partitions stay paused until it answers; each partition it names is
+   * sought to its offset whatever the group committed in Kafka (it overrides `initialOffsets`);
+   * a partition it leaves out resumes from the group's commit. Errors are retried with backoff.
+   * Default: none (resume from the group's commits).
+   */
+  assignedOffsets?: (assigned: ReadonlyArray<{ topic: T; partitions: readonly number[] }>) => Promise<ReadonlyMap<string, ReadonlyMap<number, string>>>;
   /** Longest wait of a fetch for new messages, in ms; also bounds how long `stop()` waits. Default 1000. */
   maxWaitTimeInMs?: number;
   /**
@@ -47,8 +56,11 @@ export interface ConsumerRunnerOptions<T extends TopicName> {
    * stops; any other error sends the message to `<topic>.dlq` with the error, and the runner goes on.
    */
   handle: (message: DecodedMessage<T>) => Promise<void>;
-  /** Called after the messages of a batch were handled and before their offsets are committed. */
-  afterBatch?: (topic: T, partition: number) => Promise<void>;
+  /**
+   * Called after the messages of a batch were handled and before their offsets are committed, with
+   * the offset after the last message taken from the partition (handled or dead-lettered).
+   */
+  afterBatch?: (topic: T, partition: number, next: string) => Promise<void>;
   /** Backoff for retriable errors. Default: from 100 ms up to 10 s, without end. */
   retry?: RetryOptions;
   /** Counts messages, dead letters by reason, retries and commits. Default: a new one. */
@@ -98,6 +110,7 @@ export class ConsumerRunner<T extends TopicName> {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
     await this.seekUncommittedOnJoin();
+    this.seekStoredOnJoin();
     this.started = true;
     await this.consumer.run({
       autoCommit: false,
@@ -143,6 +156,36 @@ export class ConsumerRunner<T extends TopicName> {
     });
   }
 
+  /**
+   * With `assignedOffsets`: on each assignment, pauses the assigned partitions (before the first
+   * fetch, as GROUP_JOIN is emitted synchronously after the sync), asks for their offsets, seeks
+   * and resumes. A newer assignment supersedes an answer still pending.
+   */
+  private seekStoredOnJoin(): void {
+    const lookup = this.options.assignedOffsets;
+    if (!lookup) return;
+    let generation = 0;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic: topic as T, partitions }));
+      if (assigned.length === 0) return;
+      const mine = ++generation;
+      this.consumer.pause(assigned);
+      void withRetry(() => lookup(assigned), {
+        attempts: Number.POSITIVE_INFINITY, ...this.options.retry, retryIf: () => true, signal: this.stopping.signal,
+        onRetry: () => this.counters.inc('retries.assigned-offsets'),
+      }).then((offsets) => {
+        if (mine !== generation || this.stopping.signal.aborted) return;
+        for (const { topic, partitions } of assigned) {
+          for (const partition of partitions) {
+            const offset = offsets.get(topic)?.get(partition);
+            if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
+          }
+        }
+        this.consumer.resume(assigned);
+      }, () => undefined); // rejects only when stopping
+    });
+  }
+
   /** The underlying consumer, for seeking and events (e.g. GROUP_JOIN in tests). */
   get kafkaConsumer(): Consumer {
     return this.consumer;
@@ -171,8 +214,8 @@ export class ConsumerRunner<T extends TopicName> {
   /** Lets the handler finish its batch work (afterBatch), then commits the offset after `last`. */
   private async commit(topic: T, partition: number, last: string): Promise<void> {
     const afterBatch = this.options.afterBatch;
-    if (afterBatch) await this.retrying(() => afterBatch(topic, partition));
     const next = (BigInt(last) + 1n).toString();
+    if (afterBatch) await this.retrying(() => afterBatch(topic, partition, next));
     const offset = this.options.commitOffset?.(topic, partition, next) ?? next;
     await this.retrying(() => this.consumer.commitOffsets([{ topic, partition, offset }]));
     this.counters.inc('batches.committed');
@@ -205,7 +248,7 @@ export class ConsumerRunner<T extends TopicName> {
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: Error, reason: string): Promise<void> {
     this.counters.inc(`messages.dead-lettered.${reason}`);
     this.options.onDeadLetter?.(error, { topic, partition, offset: message.offset });
-    const dlq = deadLetterMessage(message, { error: error.message, reason, sourceTopic: topic, sourcePartition: partition, sourceOffset: message.offset });
+    const dlq = deadLetterMessage(message, { error: error.message, reason, sourceTopic: topic, sourcePartition: partition, sourceOffset: message.offset, consumerGroup: this.options.groupId });
     await this.retrying(() => this.dlqProducer.send({ topic: deadLetterTopic(topic), acks: -1, messages: [dlq] }));
   }
 

@@ -13,6 +13,7 @@ export const DLQ_HEADERS = {
   sourcePartition: 'earshot.source.partition',
   sourceOffset: 'earshot.source.offset',
   sourceTimestamp: 'earshot.source.timestamp',
+  consumerGroup: 'earshot.consumer.group',
 } as const;
 
 /** Where a dead-lettered message came from and why it is there. */
@@ -22,6 +23,8 @@ export interface DeadLetterInfo {
   sourceTopic: string;
   sourcePartition: number;
   sourceOffset: string;
+  /** The consumer group that refused the message (each group reading a poison message dead-letters it once). */
+  consumerGroup?: string;
 }
 
 /** The message to produce to the dead-letter topic: the original key and value, the error in headers. */
@@ -37,6 +40,7 @@ export function deadLetterMessage(message: KafkaMessage, info: DeadLetterInfo): 
       [DLQ_HEADERS.sourcePartition]: String(info.sourcePartition),
       [DLQ_HEADERS.sourceOffset]: info.sourceOffset,
       [DLQ_HEADERS.sourceTimestamp]: message.timestamp,
+      ...(info.consumerGroup === undefined ? {} : { [DLQ_HEADERS.consumerGroup]: info.consumerGroup }),
     },
   };
 }
@@ -56,5 +60,6 @@ export function readDeadLetterInfo(headers: IHeaders | undefined): DeadLetterInf
     sourceTopic: get(DLQ_HEADERS.sourceTopic) ?? '',
     sourcePartition: Number(get(DLQ_HEADERS.sourcePartition) ?? -1),
     sourceOffset: get(DLQ_HEADERS.sourceOffset) ?? '',
+    consumerGroup: get(DLQ_HEADERS.consumerGroup),
   };
 }

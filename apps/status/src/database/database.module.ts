@@ -1,16 +1,31 @@
-import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status-config.module';
+import { runMigrations } from './migration-runner';
 
-/** Injection token of the PostgreSQL pool: the status service is the only component that talks to the database. */
+/**
+ * Injection token of the PostgreSQL pool: the status service is the only component that talks to
+ * the database. Its provider applies the pending migrations first, so whatever injects it reads a
+ * schema that is up to date (two instances starting at once take turns on an advisory lock).
+ */
 export const PG_POOL = Symbol('PG_POOL');
 
 @Injectable()
 export class DatabasePool implements OnApplicationShutdown {
   readonly pool: Pool;
+  private migrated: Promise<void> | undefined;
 
   constructor(@Inject(STATUS_CONFIG) config: StatusConfig) {
     this.pool = new Pool({ connectionString: config.postgres.url, max: 10 });
+  }
+
+  /** Applies the pending migrations once per process; later calls wait for the same run. */
+  migrate(): Promise<void> {
+    const log = new Logger('database');
+    this.migrated ??= runMigrations(this.pool, {
+      onApplied: (m) => log.log(`migration ${m.name} applied in ${m.ms} ms`),
+    }).then(() => undefined);
+    return this.migrated;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -20,7 +35,10 @@ export class DatabasePool implements OnApplicationShutdown {
 
 @Global()
 @Module({
-  providers: [DatabasePool, { provide: PG_POOL, useFactory: (db: DatabasePool) => db.pool, inject: [DatabasePool] }],
+  providers: [
+    DatabasePool,
+    { provide: PG_POOL, useFactory: async (db: DatabasePool) => { await db.migrate(); return db.pool; }, inject: [DatabasePool] },
+  ],
   exports: [DatabasePool, PG_POOL],
 })
 export class DatabaseModule {}
