@@ -75,9 +75,13 @@ void runService({
     if (file !== null) {
       const started = performance.now();
       const done = processCaptureFile(file, pipeline, publisher, signal).then(
-        ({ records, stopped }) => {
+        ({ records, stopped, damaged }) => {
           clearInterval(mirrorTimer);
           const seconds = (performance.now() - started) / 1000;
+          if (damaged) {
+            counters.inc(`capture.damaged.${damaged.reason}`);
+            log.warn('capture damaged: the records before the damage were processed', { file, records, reason: damaged.reason, error: damaged.message });
+          }
           mirror.update(pipeline.counters());
           log.info('capture processed', {
             file, records, stopped, seconds: Number(seconds.toFixed(3)), recordsPerSecond: Math.round(records / Math.max(seconds, 1e-6)),

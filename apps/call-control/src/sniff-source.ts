@@ -1,3 +1,4 @@
+import { CaptureFileError } from '@earshot/packet';
 import { LiveCapture, readCaptureFile } from '@earshot/capture';
 import type { ReasonCounters } from '@earshot/errors';
 import type { ServiceLogger } from '@earshot/service';
@@ -27,25 +28,35 @@ const CHECK_EVERY_RECORDS = 4096;
  * acknowledged. Resolves with the pipeline's counters; rejects when the file is not a capture
  * (CaptureFileError) or events could not be published.
  */
-export async function processCaptureFile(path: string, pipeline: SipCapturePipeline, publisher: CallEventPublisher, signal: AbortSignal): Promise<{ records: number; stopped: boolean }> {
+export async function processCaptureFile(
+  path: string, pipeline: SipCapturePipeline, publisher: CallEventPublisher, signal: AbortSignal,
+): Promise<{ records: number; stopped: boolean; damaged: CaptureFileError | null }> {
   let records = 0;
   let stopped = false;
-  for await (const record of readCaptureFile(path)) {
-    pipeline.push(record);
-    if (++records % CHECK_EVERY_RECORDS === 0) {
-      if (signal.aborted) {
-        stopped = true;
-        break;
+  let damaged: CaptureFileError | null = null;
+  try {
+    for await (const record of readCaptureFile(path)) {
+      pipeline.push(record);
+      if (++records % CHECK_EVERY_RECORDS === 0) {
+        if (signal.aborted) {
+          stopped = true;
+          break;
+        }
+        if (publisher.pending > MAX_PENDING_EVENTS) await publisher.flush();
+        if (publisher.firstFailure !== undefined) throw publisher.firstFailure;
       }
-      if (publisher.pending > MAX_PENDING_EVENTS) await publisher.flush();
-      if (publisher.firstFailure !== undefined) throw publisher.firstFailure;
     }
+  } catch (error) {
+    // A capture cut short or damaged after valid records (a truncated file): the calls read so far
+    // are processed and told; only a file that is no capture at all is refused.
+    if (!(error instanceof CaptureFileError) || error.reason === 'not-a-capture-file' || records === 0) throw error;
+    damaged = error;
   }
   // Stopped early (SIGTERM): what was read still ends its calls, so nothing is left half told.
   pipeline.finish();
   await publisher.flush();
   if (publisher.firstFailure !== undefined) throw publisher.firstFailure;
-  return { records, stopped };
+  return { records, stopped, damaged };
 }
 
 /** The default live filter: the SIP ports over UDP and TCP, plus IP fragments after the first (they carry no ports). */

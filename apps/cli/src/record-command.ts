@@ -117,21 +117,30 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
     for (const s of services) {
       if (s.child.exitCode !== null) throw new RecordCommandError(`${s.app} stopped (exit ${s.child.exitCode}):\n${s.tail()}`, 'service-died');
     }
-    const wavPath = (callId: string) => join(outDir, `${safeCallId(callId)}.wav`);
+    // In the manifest, each WAV's path is relative to the manifest's folder.
+    const wavPath = (callId: string) => `${safeCallId(callId)}.wav`;
     const manifestNow = () => buildRecordingManifest(file, callEvents, recordingEvents, wavPath);
     const idle = options.idleTimeoutMs ?? 60_000;
     await waitFor(() => manifestNow().calls.every(callSettled) || Date.now() - lastEventAt > idle);
 
     const manifest = manifestNow();
+    for (const feeder of [callControl, collector]) {
+      for (const line of feeder.logLines()) {
+        if (typeof line['msg'] === 'string' && line['msg'].startsWith('capture damaged')) {
+          manifest.warnings.push(`${feeder.app}: ${line['msg']} (${String(line['records'])} records read; ${String(line['error'])})`);
+        }
+      }
+    }
     for (const call of manifest.calls) {
       const converted = recordingEvents.find((r) => r.callId === call.callId && r.kind === 'CONVERTED');
       if (!converted?.conversion || !call.wav) continue;
       const source = join(recordingsDir, converted.conversion.path);
-      rmSync(call.wav.path, { force: true });
+      const target = join(outDir, call.wav.path);
+      rmSync(target, { force: true });
       try {
-        linkSync(source, call.wav.path);
+        linkSync(source, target);
       } catch {
-        copyFileSync(source, call.wav.path);
+        copyFileSync(source, target);
       }
     }
     writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

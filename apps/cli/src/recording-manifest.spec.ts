@@ -22,7 +22,7 @@ test('an answered, recorded call lists its legs and WAV; a busy one is not recor
       conversion: { path: 'x/a.wav', format: 'wav/pcm16', channels: 2, sampleRate: 8000, durationMs: 9500, bytes: 304044, sha256: 'ab' } }),
     rec({ callId: 'orphan:10.0.0.9:7000|10.0.0.8:7002', eventId: 'o1', kind: 'FAILED', leg: null, stats: null, error: 'RTP stream with no call (udp ...)' }),
   ];
-  const m = buildRecordingManifest('calls.pcap', events, recordings, (id) => `/out/${id}.wav`);
+  const m = buildRecordingManifest('calls.pcap', events, recordings, (id) => `${id}.wav`);
   assert.equal(m.calls.length, 2);
   const [a, b] = m.calls;
   assert.equal(a?.callId, 'a');
@@ -31,7 +31,7 @@ test('an answered, recorded call lists its legs and WAV; a busy one is not recor
   assert.equal(a?.legs.length, 1);
   assert.deepEqual(a?.legs[0] && { side: a.legs[0].side, packets: a.legs[0].packets, lost: a.legs[0].lost, ssrcs: a.legs[0].ssrcs, dtmf: a.legs[0].dtmf },
     { side: 'CALLER', packets: 2950, lost: 2, ssrcs: ['0x12345678'], dtmf: '5' });
-  assert.deepEqual(a?.wav, { path: '/out/a.wav', durationMs: 9500, channels: 2, sampleRate: 8000, bytes: 304044, sha256: 'ab' });
+  assert.deepEqual(a?.wav, { path: 'a.wav', durationMs: 9500, channels: 2, sampleRate: 8000, bytes: 304044, sha256: 'ab' });
   assert.equal(a?.start, '2025-11-24T00:00:00.000Z');
   assert.equal(a?.end, '2025-11-24T00:00:10.000Z');
   assert.equal(b?.recording, 'not-recorded');

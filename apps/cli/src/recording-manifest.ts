@@ -41,6 +41,8 @@ export interface RecordingManifest {
   calls: ManifestCall[];
   /** RTP streams that no call claimed. */
   orphanStreams: Array<{ stream: string; error: string }>;
+  /** What was wrong with the input, e.g. a capture cut short (what came before it was recorded). */
+  warnings: string[];
 }
 
 const iso = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
@@ -129,7 +131,7 @@ export function buildRecordingManifest(
     });
   }
   calls.sort((a, b) => a.start.localeCompare(b.start) || a.callId.localeCompare(b.callId));
-  return { capture, calls, orphanStreams };
+  return { capture, calls, orphanStreams, warnings: [] };
 }
 
 /** The table `earshot record` prints: one line per call. */
@@ -145,5 +147,6 @@ export function formatManifestTable(manifest: RecordingManifest): string {
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   for (const o of manifest.orphanStreams) out.push(`orphan RTP stream ${o.stream}: ${o.error}`);
+  for (const w of manifest.warnings) out.push(`warning: ${w}`);
   return out.join('\n');
 }

@@ -99,21 +99,34 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
       const started = performance.now();
       const decoder = new CaptureFileDecoder();
       const stream = createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES });
+      let records = 0;
+      let damaged: CaptureFileError | null = null;
+      const push = (record: Parameters<typeof pipeline.push>[0]): void => {
+        records++;
+        pipeline.push(record);
+      };
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           // A plain Uint8Array view: the decoders' many subarrays are then cheaper than Buffer slices.
-          decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), (record) => pipeline.push(record));
+          decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), push);
           report();
           if (publisher.pendingBytes > maxPending) await publisher.waitBelow(maxPending / 2);
           if (stopping) break;
         }
         if (!stopping) decoder.end();
       } catch (e) {
-        if (e instanceof CaptureFileError) throw new CaptureFileError(`${file}: ${e.message}`, e.reason);
-        if (e instanceof Error && 'syscall' in e) throw new CaptureError(`${file}: cannot read: ${e.message}`, { reason: 'file-unreadable', cause: e });
-        throw e;
+        // A capture cut short or damaged after valid records (a truncated file): what was read is
+        // published; only a file that is no capture at all is refused.
+        if (e instanceof CaptureFileError && e.reason !== 'not-a-capture-file' && records > 0) damaged = e;
+        else if (e instanceof CaptureFileError) throw new CaptureFileError(`${file}: ${e.message}`, e.reason);
+        else if (e instanceof Error && 'syscall' in e) throw new CaptureError(`${file}: cannot read: ${e.message}`, { reason: 'file-unreadable', cause: e });
+        else throw e;
       } finally {
         stream.destroy();
+      }
+      if (damaged) {
+        counters.inc(`capture.damaged.${damaged.reason}`);
+        log.warn('capture damaged: the records before the damage were published', { file, records, reason: damaged.reason, error: damaged.message });
       }
       // Read to its end, the capture is over: the final watermark says so (not when stopped midway).
       pipeline.finish(!stopping);
