@@ -65,6 +65,8 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
   const run = randomUUID().slice(0, 8);
   const startedAtMs = Date.now();
   const recordingsDir = join(outDir, 'recordings');
+  // recordings/ holds the .raw legs and the WAVs as the recorder and converter wrote them;
+  // DIR/<call id>.wav are links to those WAVs.
   mkdirSync(recordingsDir, { recursive: true });
   const common = {
     EARSHOT_KAFKA_GROUP_PREFIX: `earshot-record-${run}`,
@@ -85,9 +87,10 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
   const listener = new ConsumerRunner({
     kafka, codec, groupId: `earshot-record-${run}-cli`, topics,
     initialOffsets: await initialOffsetsFor(kafka, topics, String(startedAtMs)),
+    // The topics are shared: only what this run's own instances produced belongs to it.
     handle: async (m) => {
+      if (!m.value || !m.value.instanceId.endsWith(`@record-${run}`)) return;
       lastEventAt = Date.now();
-      if (!m.value) return;
       if (m.topic === TOPICS.callControl) callEvents.push(m.value as CallEvent);
       else recordingEvents.push(m.value as RecordingEvent);
     },
@@ -124,6 +127,7 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
     await waitFor(() => manifestNow().calls.every(callSettled) || Date.now() - lastEventAt > idle);
 
     const manifest = manifestNow();
+    manifest.run = { groupPrefix: common.EARSHOT_KAFKA_GROUP_PREFIX, startedAtMs };
     for (const feeder of [callControl, collector]) {
       for (const line of feeder.logLines()) {
         if (typeof line['msg'] === 'string' && line['msg'].startsWith('capture damaged')) {

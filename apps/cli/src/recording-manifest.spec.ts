@@ -37,6 +37,8 @@ test('an answered, recorded call lists its legs and WAV; a busy one is not recor
   assert.equal(b?.recording, 'not-recorded');
   assert.equal(b?.outcome, 'failed 486 Busy Here');
   assert.ok(m.calls.every(callSettled));
+  const busyAgain = buildRecordingManifest('f', [call({ callId: 'd', kind: 'FAILED', eventId: 'd1', failureStatus: 486, reason: '486 Busy Here' })], [], (id) => id);
+  assert.equal(busyAgain.calls[0]?.outcome, 'failed 486 Busy Here');
   assert.deepEqual(m.orphanStreams, [{ stream: '10.0.0.9:7000|10.0.0.8:7002', error: 'RTP stream with no call (udp ...)' }]);
   const table = formatManifestTable(m);
   assert.match(table, /^call id/);

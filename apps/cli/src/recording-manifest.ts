@@ -14,6 +14,9 @@ export interface ManifestLeg {
   outOfOrder: number;
   jitterMs: number;
   dtmf: string;
+  /** The leg's .raw file (relative to the recordings folder) and its SHA-256. */
+  rawPath: string;
+  rawSha256: string | null;
 }
 
 /** One call of the capture: what the signalling said and what was recorded. */
@@ -38,6 +41,8 @@ export interface ManifestCall {
 /** The manifest.json `earshot record` writes. */
 export interface RecordingManifest {
   capture: string;
+  /** The run: its consumer-group prefix and start (ms since the epoch), e.g. to replay it from the topics. */
+  run: { groupPrefix: string; startedAtMs: number } | null;
   calls: ManifestCall[];
   /** RTP streams that no call claimed. */
   orphanStreams: Array<{ stream: string; error: string }>;
@@ -108,6 +113,7 @@ export function buildRecordingManifest(
           ssrcs: leg.ssrcs.map((x) => `0x${(x >>> 0).toString(16).padStart(8, '0')}`), codecs: leg.codecs,
           packets: s?.packets ?? 0, lost: s?.lost ?? 0, duplicated: s?.duplicated ?? 0, outOfOrder: s?.outOfOrder ?? 0,
           jitterMs: Math.round((s?.jitterMs ?? 0) * 100) / 100, dtmf: (s?.dtmf ?? []).map((d) => d.digit).join(''),
+          rawPath: leg.rawPath, rawSha256: leg.rawSha256,
         };
       })
       .sort((a, b) => a.legId.localeCompare(b.legId));
@@ -119,8 +125,11 @@ export function buildRecordingManifest(
     else if (failed && !answered) { recording = 'not-recorded'; recordingError = 'call not answered'; }
     else recording = 'pending';
 
+    // The reason often starts with the status already ("486 Busy Here"): say it once.
+    const failure = failed ? [failed.failureStatus, failed.reason].filter((x) => x !== null && x !== '').map(String) : [];
+    if (failure.length === 2 && (failure[1] as string).startsWith(failure[0] as string)) failure.shift();
     const outcome = failed
-      ? `failed ${failed.failureStatus ?? ''} ${failed.reason ?? ''}`.replace(/\s+/g, ' ').trim()
+      ? `failed ${failure.join(' ')}`.trim()
       : ended ? `answered, ended by ${(ended.endedBy ?? 'UNKNOWN').toLowerCase()}` : answered ? 'answered, no end seen' : 'no answer seen';
     const c = converted?.conversion;
     calls.push({
@@ -131,7 +140,7 @@ export function buildRecordingManifest(
     });
   }
   calls.sort((a, b) => a.start.localeCompare(b.start) || a.callId.localeCompare(b.callId));
-  return { capture, calls, orphanStreams, warnings: [] };
+  return { capture, run: null, calls, orphanStreams, warnings: [] };
 }
 
 /** The table `earshot record` prints: one line per call. */

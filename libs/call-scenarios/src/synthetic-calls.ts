@@ -52,6 +52,8 @@ export interface CallScript {
   dropCallerPackets?: number[];
   /** Tone frequency (Hz) of each direction. Default 440/660 Hz. */
   toneHz?: { caller: number; callee: number };
+  /** Leave the SIP out: only the RTP is on the wire (a stream no call announces). Default false. */
+  withoutSignalling?: boolean;
 }
 
 /** One RTP packet as sent. */
@@ -148,6 +150,7 @@ function buildCall(s: CallScript, index: number, push: (us: number, frames: Uint
   // SIP over TCP: one connection per direction of signalling, each with its own sequence space.
   const tcpSeq = new Map<string, number>();
   const sendSip = (us: number, fromCaller: boolean, bytes: Uint8Array, mtu?: number): void => {
+    if (s.withoutSignalling) return;
     const [a, b] = fromCaller ? [s.caller, s.callee] : [s.callee, s.caller];
     const [aPort, bPort] = fromCaller ? [callerSip, calleeSip] : [calleeSip, callerSip];
     if (transport === 'udp') {
@@ -258,7 +261,7 @@ function buildCall(s: CallScript, index: number, push: (us: number, frames: Uint
   sendSip(endUs + 10_000, byeFromCaller, buildSipRequest({ method: 'BYE', uri: byeFromCaller ? s.callee.uri : s.caller.uri, callId: s.callId, from: byeFromParty, to: byeToParty, cseq: 2, via: byeVia }));
   sendSip(endUs + 12_000, !byeFromCaller, buildSipResponse({ status: 200, callId: s.callId, from: byeFromParty, to: byeToParty, cseq: 2, cseqMethod: 'BYE', via: byeVia }));
   kinds.push('ENDED');
-  return { script: s, kinds, failureStatus: null, rtp };
+  return { script: s, kinds: s.withoutSignalling ? [] : kinds, failureStatus: null, rtp };
 }
 
 /**
