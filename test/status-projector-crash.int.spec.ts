@@ -40,6 +40,8 @@ describe('status projector killed mid-batch and restarted', () => {
   let codec: EventCodec;
   let db: TestDatabase;
   let startFrom: number;
+  /** The end of each partition right after this test produced: its last event + 1. */
+  let produced: Map<string, Map<number, string>>;
   const running: AppProcess[] = [];
 
   before(async () => {
@@ -66,6 +68,7 @@ describe('status projector killed mid-batch and restarted', () => {
     for (let i = 0; i < calls.length; i += 1000) await producer.send(TOPICS.callControl, calls.slice(i, i + 1000).map((value) => ({ key: value.callId, value })));
     await producer.send(TOPICS.recordings, recordings.map((value) => ({ key: value.callId, value })));
     await producer.disconnect();
+    produced = await endOffsets(kafka, [TOPICS.audit, TOPICS.callControl, TOPICS.recordings]);
   });
 
   after(async () => {
@@ -161,9 +164,11 @@ describe('status projector killed mid-batch and restarted', () => {
     assert.equal(await count(db.pool, "select count(*) as n from projection.recordings where call_id like $1 and state = 'converted'", [`call-${run}-%`]), CALLS);
     assert.equal(await count(db.pool, "select count(*) as n from projection.calls where call_id like $1 and last_sequence = 3 and duration_ms = 200", [`call-${run}-%`]), CALLS);
 
-    // The stored offsets: at most the end of each partition, and at the end once everything is read.
-    const ends = await endOffsets(kafka, [TOPICS.audit, TOPICS.callControl, TOPICS.recordings]);
-    await eventually('stored offsets at the end of the partitions', async () => {
+    // The stored offsets cover every event produced. (Not compared with the current end offsets:
+    // pipeline apps on the shared stack write with Kafka transactions, whose commit markers take an
+    // offset after the last event that no consumer is given.)
+    const ends = produced;
+    await eventually('stored offsets past the events produced', async () => {
       const stored = (await db.pool.query<{ topic: string; partition: number; next_offset: string }>(
         'select topic, partition, next_offset from projection.applied_offsets where consumer_group = $1', [groupId])).rows;
       return [...ends].every(([topic, parts]) => [...parts].every(([partition, end]) => {
