@@ -1,4 +1,5 @@
 import { provisionTopicsAndSchemas } from '@earshot/kafka';
+import { startConsole, stopConsole } from './console-command';
 import { formatManifestTable, recordCapture, RecordCommandError } from './record-command';
 import { writeSampleCapture } from './sample-capture';
 import { runStack } from './stack-control';
@@ -9,10 +10,14 @@ const USAGE = `usage: earshot <command>
                            and DIR/manifest.json (default DIR: ./recordings-out); starts the
                            local stack if it is not running
   sample [FILE]            write a sample capture of scripted calls (default: sample-calls.pcap)
+  console [--recordings DIR]
+                           start the status service (web console, REST API, projector) in the
+                           background if it is not running; DIR: the recordings it plays
+                           (default: recordings-out/recordings, where 'record' writes them)
   up                       start the local stack (Kafka, schema registry, PostgreSQL) if it is not
                            running, create the topics, register the schemas, show every part healthy
   status                   show each part of the local stack
-  down                     stop what 'up' started
+  down                     stop the console and what 'up' started
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -40,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
       console.log(`wrote ${file}: ${calls} scripted calls`);
       return 0;
     }
+    case 'console': {
+      const url = await startConsole({ recordingsDir: option(args, '--recordings') ?? 'recordings-out/recordings' });
+      const password = process.env['EARSHOT_ADMIN_PASSWORD'] ?? 'earshot-admin';
+      console.log(`console: ${url}  (log in as admin / ${password}; log: .local/status.log)`);
+      return 0;
+    }
     case 'up': {
       if (runStack('up') !== 0) return 1;
       for (const line of await provisionTopicsAndSchemas()) console.log(line);
@@ -48,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     case 'status':
       return runStack('status');
     case 'down':
+      if (await stopConsole()) console.log('console: stopped');
       return runStack('down');
     case undefined:
     case '-h':

@@ -42,10 +42,13 @@ describe('libs/kafka against the real stack', () => {
     for (const topic of topics) await producer.send(topic, [{ key, value: samples[topic] as never }]);
 
     const received = new Map<string, unknown>();
+    let keyed = 0;
     const runner = new ConsumerRunner({
       kafka, codec, groupId, topics, initialOffsets,
       handle: async (m: DecodedMessage<TopicName>) => {
-        if (m.key === key) received.set(m.topic, m.value);
+        if (m.key !== key) return;
+        keyed++;
+        received.set(m.topic, m.value);
       },
     });
     await runner.start();
@@ -55,7 +58,8 @@ describe('libs/kafka against the real stack', () => {
       await runner.stop();
     }
     for (const topic of topics) assert.deepEqual(json(received.get(topic)), json(samples[topic]), topic);
-    assert.equal(runner.counters.get('messages.handled'), topics.length);
+    // Other producers share these topics: ours are the messages with this run's key, one per topic.
+    assert.equal(keyed, topics.length);
   });
 
   test('the registry rejects an incompatible schema change and accepts a compatible one', async () => {
