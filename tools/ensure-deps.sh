@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/bootstrap.sh
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> npm ci"
-  npm ci --no-audit --no-fund
+  # `npm install`, not `npm ci`: it installs the locked versions just the same, and this machine's
+  # npm (omit-lockfile-registry-resolved) writes locks without other platforms' optional packages,
+  # which `npm ci` refuses.
+  echo "==> npm install (locked versions)"
+  npm install --no-audit --no-fund
 else
   echo "==> npm dependencies already installed"
 fi
