@@ -27,3 +27,19 @@ export function startApp(app: ServiceApp | 'cli', env: Record<string, string>, a
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return { child, output: () => out, exited };
 }
+
+/**
+ * Waits until a started status app answers GET /api/health with 200; if it exits or does not answer
+ * in time, kills it and throws with its output.
+ */
+export async function waitForStatusHealthy(app: AppProcess, baseUrl: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (app.child.exitCode !== null) break;
+    if ((await fetch(`${baseUrl}/api/health`).catch(() => null))?.status === 200) return;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  app.child.kill('SIGKILL');
+  throw new Error(`the status app did not answer ${baseUrl}/api/health (exit ${app.child.exitCode}):\n${app.output()}`);
+}

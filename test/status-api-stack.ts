@@ -8,8 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { eventually } from '../libs/kafka/src/testing/test-stack';
-import { REPO_ROOT, startApp, type AppProcess } from './app-process';
+import { REPO_ROOT, startApp, type AppProcess, waitForStatusHealthy } from './app-process';
 
 export const PG_URL = process.env.EARSHOT_PG_URL ?? 'postgres://earshot:earshot@127.0.0.1:5432/earshot';
 const MIGRATIONS = resolve(REPO_ROOT, 'apps/status/src/database/migrations');
@@ -56,15 +55,7 @@ export async function startStatusApi(run: string, env: Record<string, string> = 
     EARSHOT_HEARTBEAT_MS: '1000', EARSHOT_LOG_LEVEL: 'info', ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  try {
-    await eventually('the status app to answer /api/health', async () => {
-      if (app.child.exitCode !== null) throw new Error(`status exited ${app.child.exitCode}`);
-      return (await fetch(`${baseUrl}/api/health`).catch(() => null))?.status === 200;
-    }, 90_000);
-  } catch (e) {
-    app.child.kill('SIGKILL');
-    throw new Error(`${(e as Error).message}\n${app.output()}`);
-  }
+  await waitForStatusHealthy(app, baseUrl);
   return {
     prefix, db, recordingsDir, baseUrl, app,
     async stop() {

@@ -17,7 +17,7 @@ import {
 } from '@earshot/events';
 import { EventProducer, type EventCodec } from '@earshot/kafka';
 import { connectTestStack, eventually } from '../libs/kafka/src/testing/test-stack';
-import { startApp, type AppProcess } from './app-process';
+import { startApp, type AppProcess, waitForStatusHealthy } from './app-process';
 import { freePort } from './status-api-stack';
 
 const PG_ADMIN_URL = process.env.EARSHOT_PG_URL ?? 'postgres://earshot:earshot@127.0.0.1:5432/earshot';
@@ -61,15 +61,7 @@ export async function startConsoleStack(run: string, env: Record<string, string>
     ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  try {
-    await eventually('the status app to answer /api/health', async () => {
-      if (app.child.exitCode !== null) throw new Error(`status exited ${app.child.exitCode}`);
-      return (await fetch(`${baseUrl}/api/health`).catch(() => null))?.status === 200;
-    }, 90_000);
-  } catch (e) {
-    app.child.kill('SIGKILL');
-    throw new Error(`${(e as Error).message}\n${app.output()}`);
-  }
+  await waitForStatusHealthy(app, baseUrl);
   return {
     run, baseUrl, recordingsDir, adminPassword, app, db, kafka, codec, producer,
     async login(username, password) {
