@@ -40,6 +40,8 @@ describe('service apps start, heartbeat and stop cleanly on the real stack', () 
         throw new Error(`${(e as Error).message}\n${p.output()}`);
       }
       if (app === 'status') {
+        // Its heartbeat starts while the modules initialise, before the HTTP listener is up.
+        await eventually('status to answer /api/health', async () => (await fetch('http://127.0.0.1:18080/api/health').catch(() => null)) !== null);
         const response = await fetch('http://127.0.0.1:18080/api/health');
         const health = (await response.json()) as { status: string; kafka: { healthy: boolean }; registry: { healthy: boolean }; postgres: { healthy: boolean } };
         assert.equal(response.status, 200, JSON.stringify(health));
