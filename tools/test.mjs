@@ -32,8 +32,15 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = mode === '--unit' ? [] : ['--test-concurrency=1'];
+// No test may hang the run: each test fails after 5 minutes, and the whole run stops after 75
+// (CI allows 90 minutes in all), saying so.
+const RUN_LIMIT_MS = Number(process.env.EARSHOT_TEST_RUN_LIMIT_MS ?? 75 * 60_000);
 const r = spawnSync(process.execPath, [
-  '--require', '@swc-node/register', '--enable-source-maps', '--test', '--test-reporter=spec',
+  '--require', '@swc-node/register', '--enable-source-maps', '--test', '--test-reporter=spec', '--test-timeout=300000',
   ...concurrency, ...files,
-], { stdio: 'inherit', env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.json' } });
+], { stdio: 'inherit', env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.json' }, timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL' });
+if (r.error && r.error.code === 'ETIMEDOUT') {
+  console.error(`tests: stopped after ${RUN_LIMIT_MS / 60_000} minutes (EARSHOT_TEST_RUN_LIMIT_MS): a test or the process it started hung`);
+  process.exit(1);
+}
 process.exit(r.status ?? 1);
