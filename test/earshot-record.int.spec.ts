@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { WaveFile } from 'wavefile';
 import { buildSyntheticCapture, standardScenario, type CallScript } from '@earshot/call-scenarios';
 import { eventually } from '../libs/kafka/src/testing/test-stack';
@@ -28,11 +28,11 @@ interface Manifest {
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** Runs `node bin/earshot.js ...args` as a user would; returns exit code and output. */
+/** Runs `npx earshot ...args` in the repository, as the README tells a user to; returns exit code and output. */
 async function earshot(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
     let output = '';
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/earshot.js'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['--no-install', 'earshot', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('exit', (code) => done({ code: code ?? 1, output }));
