@@ -111,3 +111,16 @@ test('a user PUT through the API is recorded by the running call control from th
   assert.deepEqual(events.filter((e) => e.callId !== recordedId).map((e) => `${e.callId} ${e.kind}`), []);
   process.stdout.write(`# directory change applied by call control after ${tried.length - 1} unrecorded attempt(s)\n`);
 });
+
+test('an agent-ingest API token made through the API is accepted by the running call control, the moment it is published', async () => {
+  const probe = (token: string) => fetch(`${agentUrl}/v1/calls/${encodeURIComponent(`no-such-call-${run}`)}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  const created = await fetch(`${stack.baseUrl}/api/tokens`, {
+    method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `pbx-${run}`, scope: 'agent-ingest' }),
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  const { token } = (await created.json()) as { token: string };
+  // Call control reads the token digests from qm.config.v1 while running: 401 turns into 404 (authenticated, unknown call).
+  await eventually('call control to accept the new token', async () => (await probe(token)) === 404, 20_000);
+  assert.equal(await probe(`${token}x`), 401, 'another token is still refused');
+});

@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReasonCounters } from '@earshot/errors';
-import { deterministicEventId, type CallEvent } from '@earshot/events';
+import { createHash } from 'node:crypto';
+import { deterministicEventId, type CallEvent, type ServiceConfig } from '@earshot/events';
 import { AgentCalls } from './agent-calls';
 import { AgentServer } from './agent-server';
-import { DirectoryView } from './directory-view';
+import { AGENT_TOKENS_CONFIG_KEY, DirectoryView } from './directory-view';
 
 const TOKEN = 's3cret-token';
 const T0 = 1_763_942_400_000_000;
@@ -18,6 +19,7 @@ describe('agent endpoint over HTTP (events to an in-memory sink)', () => {
   const clockUs = T0 + 5_000_000;
   const server = new AgentServer({
     listen: '127.0.0.1:0', token: TOKEN, calls: new AgentCalls({ view, instanceId: 'cc-agent-unit' }), counters, nowUs: () => clockUs,
+    issuedTokenSha256s: () => view.agentTokenSha256s,
     publish: async (e) => {
       if (failNext) {
         failNext = false;
@@ -95,6 +97,24 @@ describe('agent endpoint over HTTP (events to an in-memory sink)', () => {
     assert.equal((await call('POST', '/v1/calls', { callId: 'x' }, 'wrong')).status, 401);
     assert.equal((await call('GET', '/v1/calls/x', undefined, `${TOKEN}x`)).status, 401);
     assert.equal((await call('GET', '/v1/health', undefined, null)).status, 200);
+  });
+
+  test('a token the status service issued (its SHA-256 on qm.config.v1) is accepted; other entries do not add tokens', async () => {
+    const issued = 'eat_issued-by-status';
+    const sha = createHash('sha256').update(issued).digest('hex');
+    const entry = (key: string, tokenSha256: string): ServiceConfig => ({
+      serviceKind: key, revision: 1, updatedAtMs: 0, updatedBy: 'status', recordEveryone: null, localDomains: [], localNumberPatterns: [],
+      captureInterface: null, captureFilter: null, batchMaxPackets: null, batchWindowMs: null, recordedCodecs: [], outputChannels: null,
+      settings: { tokenSha256 },
+    });
+    assert.equal((await call('GET', '/v1/calls/x', undefined, issued)).status, 401);
+    view.applyConfig('call-control', entry('call-control', sha));
+    assert.equal((await call('GET', '/v1/calls/x', undefined, issued)).status, 401, 'only the agent-tokens entry lists tokens');
+    view.applyConfig(AGENT_TOKENS_CONFIG_KEY, entry(AGENT_TOKENS_CONFIG_KEY, `${'0'.repeat(64)}, ${sha.toUpperCase()}`));
+    assert.equal((await call('GET', '/v1/calls/x', undefined, issued)).status, 404);
+    assert.equal((await call('GET', '/v1/calls/x', undefined, TOKEN)).status, 404, 'the configured token still works');
+    view.applyConfig(AGENT_TOKENS_CONFIG_KEY, null);
+    assert.equal((await call('GET', '/v1/calls/x', undefined, issued)).status, 401, 'a tombstone withdraws them');
   });
 
   test('400 names the field; 404 unknown call or path; 405 wrong method; 409 started twice; 415 not JSON', async () => {

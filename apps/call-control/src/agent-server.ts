@@ -10,8 +10,10 @@ import { AgentRequestError, parseAnswerRequest, parseMediaRequest, parseStartReq
 export interface AgentServerOptions {
   /** host:port to listen on (port 0: any free port). */
   readonly listen: string;
-  /** The Bearer token every request but GET /v1/health must present. */
+  /** The Bearer token every request but GET /v1/health must present (or one of `issuedTokenSha256s`). */
   readonly token: string;
+  /** SHA-256 hex digests of further accepted tokens (agent-ingest tokens issued by the status service). Default: none. */
+  readonly issuedTokenSha256s?: () => ReadonlySet<string>;
   readonly calls: AgentCalls;
   /** Publishes one event; resolves once the topic acknowledged it. */
   readonly publish: (event: CallEvent) => Promise<void>;
@@ -174,7 +176,10 @@ export class AgentServer {
     const header = req.headers.authorization;
     if (header === undefined) throw new AgentRequestError(401, 'missing Authorization: Bearer <token>');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (m === null || !timingSafeEqual(digest(m[1] as string), this.tokenDigest)) throw new AgentRequestError(401, 'wrong or malformed Bearer token');
+    if (m === null) throw new AgentRequestError(401, 'wrong or malformed Bearer token');
+    const presented = digest(m[1] as string);
+    const issued = this.options.issuedTokenSha256s?.().has(presented.toString('hex')) ?? false;
+    if (!timingSafeEqual(presented, this.tokenDigest) && !issued) throw new AgentRequestError(401, 'wrong or malformed Bearer token');
   }
 
   private method(req: IncomingMessage, allowed: string[]): void {

@@ -4,6 +4,13 @@ import { formatIpv4, formatIpv6, parseIpAddress } from '@earshot/packet';
 import { parseSipUri } from '@earshot/sip';
 import { compileNumberPatterns, type LocalPolicy, type PartyIdentity } from './call-direction';
 
+
+/**
+ * The qm.config.v1 key under which the status service lists the agent-ingest API tokens it issued
+ * (`settings.tokenSha256`: comma-separated SHA-256 hex digests), so a PBX can use them here.
+ */
+export const AGENT_TOKENS_CONFIG_KEY = 'call-control-agent-tokens';
+
 /** The settings the view starts from; qm.config.v1's call-control entry adds to them. */
 export interface DirectoryBaseSettings {
   /** EARSHOT_RECORD_EVERYONE; the config topic can turn it on too, never off. */
@@ -108,6 +115,7 @@ export class DirectoryView {
   private readonly byNumber = new Index();
   private readonly byIp = new Index();
   private config: ServiceConfig | null = null;
+  private agentTokenDigests: ReadonlySet<string> = new Set();
   private configPatterns: RegExp[] = [];
   private readonly basePatterns: RegExp[];
   /** Records whose key is not the user id / service kind their value names (not applied). */
@@ -143,8 +151,14 @@ export class DirectoryView {
     this.index(entry);
   }
 
-  /** Applies one qm.config.v1 record; only the call-control entry matters here. */
+  /** Applies one qm.config.v1 record; the call-control entry and the agent tokens matter here. */
   applyConfig(key: string, config: ServiceConfig | null): void {
+    if (key === AGENT_TOKENS_CONFIG_KEY) {
+      // The agent-ingest tokens the status service issued, as SHA-256 hex digests (never the tokens).
+      const listed = config?.serviceKind === key ? config.settings['tokenSha256'] ?? '' : '';
+      this.agentTokenDigests = new Set(listed.split(',').map((h) => h.trim().toLowerCase()).filter((h) => /^[0-9a-f]{64}$/.test(h)));
+      return;
+    }
     // Keyed by service kind; a value under another key is not call-control's entry.
     if (key !== 'call-control') return;
     if (config !== null && config.serviceKind !== key) {
@@ -162,6 +176,11 @@ export class DirectoryView {
         this.configProblems.push((e as Error).message.replace(`[${i}][0]`, `[${i}]`));
       }
     }
+  }
+
+  /** SHA-256 hex digests of the agent-ingest API tokens issued by the status service. */
+  get agentTokenSha256s(): ReadonlySet<string> {
+    return this.agentTokenDigests;
   }
 
   /** Record-everyone: the setting, or the config topic. */

@@ -44,6 +44,7 @@ void runService({
       const server = new AgentServer({
         listen: config.agent.listen,
         token: config.agent.token as string,
+        issuedTokenSha256s: () => view.agentTokenSha256s,
         calls: new AgentCalls({ view, instanceId }),
         publish: (event) => publisher.enqueue(event),
         counters,
