@@ -50,8 +50,13 @@ interface CapModule {
   deviceList(): Array<{ name: string }>;
 }
 
-/** Handles whose open() failed; see start(). */
-const failedHandles: CapHandle[] = [];
+/**
+ * Handles kept referenced for the process's life. cap 0.2.1 stops a handle's libuv poll without
+ * closing it (on a failed open, and in close()) and then lets V8 collect the handle: the native
+ * object is freed while libuv still points into it, which aborts or segfaults the process later.
+ * Never collected, a handle cannot be freed under libuv.
+ */
+const retiredHandles: CapHandle[] = [];
 
 /** LINKTYPE_* for the names cap's open() returns ("Unknown linktype 276" for the rest). */
 const LINK_TYPES: Record<string, number> = {
@@ -143,9 +148,8 @@ export class LiveCapture extends EventEmitter {
     try {
       linkName = handle.open(this.options.interface, this.options.filter, this.options.bufferSize, buffer);
     } catch (e) {
-      // cap 0.2.1 aborts the process when a handle whose open failed is closed or garbage-collected
-      // (uv_poll_stop on a poll handle never started): keep it referenced for the process's life.
-      failedHandles.push(handle);
+      // A handle whose open failed must never be collected either (see retiredHandles).
+      retiredHandles.push(handle);
       throw new CaptureError(`cannot capture on ${this.options.interface}: ${e instanceof Error ? e.message : String(e)}`, { reason: 'open-failed', cause: e });
     }
     this.linkTypeValue = linkTypeOf(linkName);
@@ -177,6 +181,7 @@ export class LiveCapture extends EventEmitter {
   stop(): void {
     if (this.handle === null) return;
     this.handle.close();
+    retiredHandles.push(this.handle);
     this.handle = null;
   }
 
