@@ -109,8 +109,7 @@ export class ConsumerRunner<T extends TopicName> {
     for (const topic of this.options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
-    await this.seekUncommittedOnJoin();
-    this.seekStoredOnJoin();
+    this.seekOnJoin();
     this.started = true;
     await this.consumer.run({
       autoCommit: false,
@@ -126,51 +125,52 @@ export class ConsumerRunner<T extends TopicName> {
     await this.dlqProducer.disconnect();
   }
 
-  /** Seeks the partitions the group has no commit for to `initialOffsets`, each time they are assigned. */
-  private async seekUncommittedOnJoin(): Promise<void> {
+  /**
+   * Where each newly assigned partition should resume, if not from the group's commit: the
+   * `initialOffsets` of partitions the group has not committed yet (asked at each assignment, so a
+   * partition committed since is left alone), overridden by what `assignedOffsets` answers.
+   */
+  private async offsetsOnAssignment(assigned: ReadonlyArray<{ topic: T; partitions: readonly number[] }>): Promise<Map<string, Map<number, string>>> {
+    const out = new Map<string, Map<number, string>>();
+    const set = (topic: string, partition: number, offset: string): void => {
+      if (!out.has(topic)) out.set(topic, new Map());
+      out.get(topic)?.set(partition, offset);
+    };
     const initial = this.options.initialOffsets;
-    if (!initial || initial.size === 0) return;
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    const uncommitted = new Map<string, Map<number, string>>();
-    try {
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.options.groupId, topics: [...initial.keys()] })) {
-        for (const { partition, offset } of partitions) {
-          const start = initial.get(topic)?.get(partition);
-          if (offset === '-1' && start !== undefined) {
-            if (!uncommitted.has(topic)) uncommitted.set(topic, new Map());
-            uncommitted.get(topic)?.set(partition, start);
+    const topics = assigned.map((a) => a.topic).filter((t) => initial?.has(t));
+    if (initial && topics.length > 0) {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      try {
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.options.groupId, topics })) {
+          for (const { partition, offset } of partitions) {
+            const start = initial.get(topic)?.get(partition);
+            if (offset === '-1' && start !== undefined) set(topic, partition, start);
           }
         }
+      } finally {
+        await admin.disconnect();
       }
-    } finally {
-      await admin.disconnect();
     }
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        for (const partition of partitions) {
-          const offset = uncommitted.get(topic)?.get(partition);
-          if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
-        }
-      }
-    });
+    const stored = this.options.assignedOffsets ? await this.options.assignedOffsets(assigned) : new Map<string, ReadonlyMap<number, string>>();
+    for (const [topic, partitions] of stored) for (const [partition, offset] of partitions) set(topic, partition, offset);
+    return out;
   }
 
   /**
-   * With `assignedOffsets`: on each assignment, pauses the assigned partitions (before the first
-   * fetch, as GROUP_JOIN is emitted synchronously after the sync), asks for their offsets, seeks
-   * and resumes. A newer assignment supersedes an answer still pending.
+   * On each assignment, when `initialOffsets` or `assignedOffsets` is set: pauses the assigned
+   * partitions (before the first fetch, as GROUP_JOIN is emitted synchronously after the sync),
+   * asks where they resume, seeks and resumes. A newer assignment supersedes an answer still pending.
    */
-  private seekStoredOnJoin(): void {
-    const lookup = this.options.assignedOffsets;
-    if (!lookup) return;
+  private seekOnJoin(): void {
+    if ((this.options.initialOffsets?.size ?? 0) === 0 && !this.options.assignedOffsets) return;
     let generation = 0;
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic: topic as T, partitions }));
       if (assigned.length === 0) return;
       const mine = ++generation;
       this.consumer.pause(assigned);
-      void withRetry(() => lookup(assigned), {
+      void withRetry(() => this.offsetsOnAssignment(assigned), {
         attempts: Number.POSITIVE_INFINITY, ...this.options.retry, retryIf: () => true, signal: this.stopping.signal,
         onRetry: () => this.counters.inc('retries.assigned-offsets'),
       }).then((offsets) => {
