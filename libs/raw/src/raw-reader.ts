@@ -1,3 +1,4 @@
+import { u32be } from '@earshot/bytes';
 import { RawDecodeError } from './raw-error';
 import {
   RAW_HEADER_PREFIX_SIZE, RAW_RECORD_PREFIX_SIZE, RawHeader, RawRecord, RawTrailerRecord, decodeRawHeader, decodeRawRecord,
@@ -56,7 +57,7 @@ export class RawReader {
           this.offset = size;
         } catch (e) {
           if (!(e instanceof RawDecodeError) || e.reason !== 'truncated-header') throw e;
-          const needed = data.length < RAW_HEADER_PREFIX_SIZE ? RAW_HEADER_PREFIX_SIZE : RAW_HEADER_PREFIX_SIZE + readU32(data, HEADER_LENGTH_OFFSET);
+          const needed = data.length < RAW_HEADER_PREFIX_SIZE ? RAW_HEADER_PREFIX_SIZE : RAW_HEADER_PREFIX_SIZE + u32be(data, HEADER_LENGTH_OFFSET);
           this.keep(data, 0, needed);
           return out;
         }
@@ -67,7 +68,7 @@ export class RawReader {
           this.keep(data, pos, RAW_RECORD_PREFIX_SIZE);
           return out;
         }
-        const bodyLength = readU32(data, pos + 1);
+        const bodyLength = u32be(data, pos + 1);
         if (bodyLength > MAX_RECORD_BODY) {
           throw new RawDecodeError(`record ${this.count} at byte ${this.offset} says ${bodyLength} bytes (max ${MAX_RECORD_BODY})`, { reason: 'bad-record' });
         }
@@ -123,10 +124,6 @@ export class RawReader {
 const HEADER_LENGTH_OFFSET = 6;
 /** A record body larger than this is corrupt (an RTP packet is < 64 KiB). */
 const MAX_RECORD_BODY = 1 << 24;
-
-function readU32(b: Uint8Array, o: number): number {
-  return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
-}
 
 /** Reads a whole .raw buffer: the header, every record before any problem, the trailer, and the problem. */
 export function readRaw(buf: Uint8Array): RawReadResult {

@@ -1,4 +1,4 @@
-import { readU16, readU32, writeU16, writeU32 } from './bytes';
+import { u16be, u32be, w16be, w32be } from '@earshot/bytes';
 import { Decoded, RtcpDecodeError } from './rtp-error';
 
 /** One reception report block (RFC 3550 §6.4.1). */
@@ -127,7 +127,7 @@ export function decodeRtcpPacket(buf: Uint8Array, offset = 0): Decoded<RtcpPacke
   if (b0 >>> VERSION_SHIFT !== VERSION) throw new RtcpDecodeError(`RTCP version ${b0 >>> VERSION_SHIFT}, expected 2`, { reason: 'bad-version' });
   const count = b0 & COUNT_MASK;
   const packetType = buf[offset + OFF_PT] as number;
-  const size = (readU16(buf, offset + OFF_LENGTH) + 1) * WORD;
+  const size = (u16be(buf, offset + OFF_LENGTH) + 1) * WORD;
   if (buf.length - offset < size) {
     throw new RtcpDecodeError(`RTCP packet says ${size} bytes, only ${buf.length - offset} left`, { reason: 'truncated-packet' });
   }
@@ -147,12 +147,12 @@ export function decodeRtcpPacket(buf: Uint8Array, offset = 0): Decoded<RtcpPacke
       const rb = start + SR_SENDER_INFO_SIZE;
       value = {
         type: 'sr',
-        ssrc: readU32(buf, start),
-        ntpSeconds: readU32(buf, start + 4),
-        ntpFraction: readU32(buf, start + 8),
-        rtpTimestamp: readU32(buf, start + 12),
-        packetCount: readU32(buf, start + 16),
-        octetCount: readU32(buf, start + 20),
+        ssrc: u32be(buf, start),
+        ntpSeconds: u32be(buf, start + 4),
+        ntpFraction: u32be(buf, start + 8),
+        rtpTimestamp: u32be(buf, start + 12),
+        packetCount: u32be(buf, start + 16),
+        octetCount: u32be(buf, start + 20),
         reports: decodeReportBlocks(buf, rb, count),
         profileExtension: buf.subarray(rb + count * REPORT_BLOCK_SIZE, end),
       };
@@ -165,7 +165,7 @@ export function decodeRtcpPacket(buf: Uint8Array, offset = 0): Decoded<RtcpPacke
       const rb = start + RR_SSRC_SIZE;
       value = {
         type: 'rr',
-        ssrc: readU32(buf, start),
+        ssrc: u32be(buf, start),
         reports: decodeReportBlocks(buf, rb, count),
         profileExtension: buf.subarray(rb + count * REPORT_BLOCK_SIZE, end),
       };
@@ -178,7 +178,7 @@ export function decodeRtcpPacket(buf: Uint8Array, offset = 0): Decoded<RtcpPacke
       if (end - start < count * WORD) throw new RtcpDecodeError(`RTCP BYE too short for ${count} SSRCs`, { reason: 'truncated-bye' });
       const ssrcs: number[] = [];
       let pos = start;
-      for (let i = 0; i < count; i++, pos += WORD) ssrcs.push(readU32(buf, pos));
+      for (let i = 0; i < count; i++, pos += WORD) ssrcs.push(u32be(buf, pos));
       let reason: string | null = null;
       if (pos < end) {
         const len = buf[pos] as number;
@@ -193,7 +193,7 @@ export function decodeRtcpPacket(buf: Uint8Array, offset = 0): Decoded<RtcpPacke
       value = {
         type: 'app',
         subtype: count,
-        ssrc: readU32(buf, start),
+        ssrc: u32be(buf, start),
         name: String.fromCharCode(...buf.subarray(start + WORD, start + WORD + APP_NAME_SIZE)),
         data: buf.subarray(start + WORD + APP_NAME_SIZE, end),
       };
@@ -213,13 +213,13 @@ function decodeReportBlocks(buf: Uint8Array, pos: number, count: number): RtcpRe
   for (let i = 0; i < count; i++, pos += REPORT_BLOCK_SIZE) {
     const lost24 = ((buf[pos + 5] as number) << 16) | ((buf[pos + 6] as number) << 8) | (buf[pos + 7] as number);
     out.push({
-      ssrc: readU32(buf, pos),
+      ssrc: u32be(buf, pos),
       fractionLost: buf[pos + 4] as number,
       cumulativeLost: (lost24 << 8) >> 8, // sign-extend 24 bits
-      extendedHighestSequence: readU32(buf, pos + 8),
-      jitter: readU32(buf, pos + 12),
-      lastSenderReport: readU32(buf, pos + 16),
-      delaySinceLastSenderReport: readU32(buf, pos + 20),
+      extendedHighestSequence: u32be(buf, pos + 8),
+      jitter: u32be(buf, pos + 12),
+      lastSenderReport: u32be(buf, pos + 16),
+      delaySinceLastSenderReport: u32be(buf, pos + 20),
     });
   }
   return out;
@@ -230,7 +230,7 @@ function decodeSdesChunks(buf: Uint8Array, pos: number, end: number, count: numb
   for (let c = 0; c < count; c++) {
     if (end - pos < WORD) throw new RtcpDecodeError('RTCP SDES chunk truncated', { reason: 'truncated-sdes' });
     const chunkStart = pos;
-    const ssrc = readU32(buf, pos);
+    const ssrc = u32be(buf, pos);
     pos += WORD;
     const items: RtcpSdesItem[] = [];
     for (;;) {
@@ -305,14 +305,14 @@ export function encodeRtcpPacket(p: RtcpPacket, buf: Uint8Array, offset = 0): nu
   switch (p.type) {
     case 'sr':
       count = p.reports.length; pt = RTCP_PT_SR;
-      writeU32(buf, pos, p.ssrc); writeU32(buf, pos + 4, p.ntpSeconds); writeU32(buf, pos + 8, p.ntpFraction);
-      writeU32(buf, pos + 12, p.rtpTimestamp); writeU32(buf, pos + 16, p.packetCount); writeU32(buf, pos + 20, p.octetCount);
+      w32be(buf, pos, p.ssrc); w32be(buf, pos + 4, p.ntpSeconds); w32be(buf, pos + 8, p.ntpFraction);
+      w32be(buf, pos + 12, p.rtpTimestamp); w32be(buf, pos + 16, p.packetCount); w32be(buf, pos + 20, p.octetCount);
       pos = encodeReportBlocks(p.reports, buf, pos + SR_SENDER_INFO_SIZE);
       buf.set(p.profileExtension, pos);
       break;
     case 'rr':
       count = p.reports.length; pt = RTCP_PT_RR;
-      writeU32(buf, pos, p.ssrc);
+      w32be(buf, pos, p.ssrc);
       pos = encodeReportBlocks(p.reports, buf, pos + RR_SSRC_SIZE);
       buf.set(p.profileExtension, pos);
       break;
@@ -320,7 +320,7 @@ export function encodeRtcpPacket(p: RtcpPacket, buf: Uint8Array, offset = 0): nu
       count = p.chunks.length; pt = RTCP_PT_SDES;
       for (const c of p.chunks) {
         const chunkStart = pos;
-        writeU32(buf, pos, c.ssrc); pos += WORD;
+        w32be(buf, pos, c.ssrc); pos += WORD;
         for (const it of c.items) {
           const text = utf8Encoder.encode(it.text);
           if (text.length > 255) throw new RtcpDecodeError('SDES item longer than 255 bytes', { reason: 'sdes-item-too-long' });
@@ -332,7 +332,7 @@ export function encodeRtcpPacket(p: RtcpPacket, buf: Uint8Array, offset = 0): nu
       break;
     case 'bye':
       count = p.ssrcs.length; pt = RTCP_PT_BYE;
-      for (const s of p.ssrcs) { writeU32(buf, pos, s); pos += WORD; }
+      for (const s of p.ssrcs) { w32be(buf, pos, s); pos += WORD; }
       if (p.reason !== null) {
         const text = utf8Encoder.encode(p.reason);
         if (text.length > 255) throw new RtcpDecodeError('BYE reason longer than 255 bytes', { reason: 'bye-reason-too-long' });
@@ -341,7 +341,7 @@ export function encodeRtcpPacket(p: RtcpPacket, buf: Uint8Array, offset = 0): nu
       break;
     case 'app':
       count = p.subtype; pt = RTCP_PT_APP;
-      writeU32(buf, pos, p.ssrc);
+      w32be(buf, pos, p.ssrc);
       for (let i = 0; i < APP_NAME_SIZE; i++) buf[pos + WORD + i] = p.name.charCodeAt(i) & 0xff;
       buf.set(p.data, pos + WORD + APP_NAME_SIZE);
       break;
@@ -353,20 +353,20 @@ export function encodeRtcpPacket(p: RtcpPacket, buf: Uint8Array, offset = 0): nu
   if (count > COUNT_MASK) throw new RtcpDecodeError(`count ${count} does not fit 5 bits`, { reason: 'count-too-large' });
   buf[offset] = (VERSION << VERSION_SHIFT) | count;
   buf[offset + OFF_PT] = pt;
-  writeU16(buf, offset + OFF_LENGTH, size / WORD - 1);
+  w16be(buf, offset + OFF_LENGTH, size / WORD - 1);
   return size;
 }
 
 function encodeReportBlocks(reports: RtcpReportBlock[], buf: Uint8Array, pos: number): number {
   for (const r of reports) {
-    writeU32(buf, pos, r.ssrc);
+    w32be(buf, pos, r.ssrc);
     buf[pos + 4] = r.fractionLost & 0xff;
     const lost = r.cumulativeLost & 0xffffff;
     buf[pos + 5] = lost >>> 16; buf[pos + 6] = (lost >>> 8) & 0xff; buf[pos + 7] = lost & 0xff;
-    writeU32(buf, pos + 8, r.extendedHighestSequence);
-    writeU32(buf, pos + 12, r.jitter);
-    writeU32(buf, pos + 16, r.lastSenderReport);
-    writeU32(buf, pos + 20, r.delaySinceLastSenderReport);
+    w32be(buf, pos + 8, r.extendedHighestSequence);
+    w32be(buf, pos + 12, r.jitter);
+    w32be(buf, pos + 16, r.lastSenderReport);
+    w32be(buf, pos + 20, r.delaySinceLastSenderReport);
     pos += REPORT_BLOCK_SIZE;
   }
   return pos;
@@ -397,7 +397,7 @@ export function looksLikeRtcp(udpPayload: Uint8Array): boolean {
     if (b0 >>> VERSION_SHIFT !== VERSION) return false;
     const pt = udpPayload[pos + OFF_PT] as number;
     if (pt < RTCP_PT_MIN || pt > RTCP_PT_MAX) return false;
-    const size = (readU16(udpPayload, pos + OFF_LENGTH) + 1) * WORD;
+    const size = (u16be(udpPayload, pos + OFF_LENGTH) + 1) * WORD;
     if (len - pos < size) return false;
     if ((b0 & PADDING_BIT) && pos + size !== len) return false;
     pos += size;

@@ -1,4 +1,4 @@
-import { readU16, readU32, writeU16, writeU32 } from './bytes';
+import { u16be, u32be, w16be, w32be } from '@earshot/bytes';
 import { Decoded, RtpDecodeError } from './rtp-error';
 
 /**
@@ -96,7 +96,7 @@ export function decodeRtpPacket(buf: Uint8Array, offset = 0): Decoded<RtpPacket>
     throw new RtpDecodeError(`RTP packet too short for ${csrcCount} CSRCs`, { reason: 'truncated-csrc' });
   }
   const csrcs: number[] = [];
-  for (let i = 0; i < csrcCount; i++, pos += CSRC_SIZE) csrcs.push(readU32(buf, pos));
+  for (let i = 0; i < csrcCount; i++, pos += CSRC_SIZE) csrcs.push(u32be(buf, pos));
   let extension: RtpHeaderExtension | null = null;
   if (b0 & EXTENSION_BIT) {
     if (end - pos < EXTENSION_HEADER_SIZE) throw new RtpDecodeError('RTP packet too short for its extension header', { reason: 'truncated-extension' });
@@ -120,9 +120,9 @@ export function decodeRtpPacket(buf: Uint8Array, offset = 0): Decoded<RtpPacket>
     value: {
       marker: (b1 & MARKER_BIT) !== 0,
       payloadType: b1 & PAYLOAD_TYPE_MASK,
-      sequenceNumber: readU16(buf, offset + OFF_SEQ),
-      timestamp: readU32(buf, offset + OFF_TS),
-      ssrc: readU32(buf, offset + OFF_SSRC),
+      sequenceNumber: u16be(buf, offset + OFF_SEQ),
+      timestamp: u32be(buf, offset + OFF_TS),
+      ssrc: u32be(buf, offset + OFF_SSRC),
       csrcs,
       extension,
       payload: buf.subarray(pos, end - paddingSize),
@@ -149,14 +149,14 @@ export function encodeRtpPacket(p: RtpPacket, buf: Uint8Array, offset = 0): numb
   }
   buf[offset + OFF_FLAGS] = (RTP_VERSION << VERSION_SHIFT) | (p.paddingSize > 0 ? PADDING_BIT : 0) | (p.extension ? EXTENSION_BIT : 0) | p.csrcs.length;
   buf[offset + OFF_PT] = (p.marker ? MARKER_BIT : 0) | (p.payloadType & PAYLOAD_TYPE_MASK);
-  writeU16(buf, offset + OFF_SEQ, p.sequenceNumber);
-  writeU32(buf, offset + OFF_TS, p.timestamp);
-  writeU32(buf, offset + OFF_SSRC, p.ssrc);
+  w16be(buf, offset + OFF_SEQ, p.sequenceNumber);
+  w32be(buf, offset + OFF_TS, p.timestamp);
+  w32be(buf, offset + OFF_SSRC, p.ssrc);
   let pos = offset + RTP_FIXED_HEADER_SIZE;
-  for (const c of p.csrcs) { writeU32(buf, pos, c); pos += CSRC_SIZE; }
+  for (const c of p.csrcs) { w32be(buf, pos, c); pos += CSRC_SIZE; }
   if (p.extension) {
-    writeU16(buf, pos, p.extension.profile);
-    writeU16(buf, pos + 2, p.extension.data.length / EXTENSION_WORD);
+    w16be(buf, pos, p.extension.profile);
+    w16be(buf, pos + 2, p.extension.data.length / EXTENSION_WORD);
     buf.set(p.extension.data, pos + EXTENSION_HEADER_SIZE);
     pos += EXTENSION_HEADER_SIZE + p.extension.data.length;
   }
@@ -199,7 +199,7 @@ export function looksLikeRtp(udpPayload: Uint8Array): boolean {
   let header = RTP_FIXED_HEADER_SIZE + (b0 & CSRC_COUNT_MASK) * CSRC_SIZE;
   if (b0 & EXTENSION_BIT) {
     if (len < header + EXTENSION_HEADER_SIZE) return false;
-    header += EXTENSION_HEADER_SIZE + readU16(udpPayload, header + 2) * EXTENSION_WORD;
+    header += EXTENSION_HEADER_SIZE + u16be(udpPayload, header + 2) * EXTENSION_WORD;
   }
   if (len < header) return false;
   if (b0 & PADDING_BIT) {
