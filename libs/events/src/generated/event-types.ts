@@ -380,9 +380,9 @@ export interface ServiceConfig {
 }
 
 /** Lifecycle state. */
-export type ServiceState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+export type ServiceState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 /** Every ServiceState, in schema order. */
-export const ServiceStateValues: readonly ServiceState[] = ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED'];
+export const ServiceStateValues: readonly ServiceState[] = ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'FAILED'];
 
 /** A service instance saying it is alive and how it is doing. Topic qm.services.v1 (compacted), key instanceId. */
 export interface ServiceHeartbeat {
@@ -396,7 +396,7 @@ export interface ServiceHeartbeat {
   pid: number;
   /** Earshot version of the instance. */
   version: string;
-  /** STOPPED is sent on a clean shutdown. */
+  /** STOPPED is sent on a clean shutdown; FAILED by the supervisor (earshot run) for an instance it gave up restarting. */
   state: ServiceState;
   /** When the instance started, milliseconds since the Unix epoch (wall clock). */
   startedAtMs: number;
