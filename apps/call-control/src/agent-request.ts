@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { CallEndCause, MediaDescription, MediaMode } from '@earshot/events';
-import { decodeSdp, parseSipUri, SdpDecodeError, SipDecodeError, STATIC_PAYLOAD_TYPES } from '@earshot/sip';
+import { staticPayloadType } from '@earshot/rtp';
+import { decodeSdp, parseSipUri, SdpDecodeError, SipDecodeError } from '@earshot/sip';
 import { mediaDescription } from './call-event-mapper';
 
 /**
@@ -170,8 +171,8 @@ function parseStream(v: Json, field: string): MediaDescription {
     const co = object(c, cf, ['payloadType', 'name', 'clockRate', 'channels', 'fmtp']);
     const payloadType = int(co, cf, 'payloadType', 0, 127);
     if (payloadType === undefined) throw bad(at(cf, 'payloadType'), 'is required');
-    const known = STATIC_PAYLOAD_TYPES[payloadType];
-    const name = str(co, cf, 'name', { max: 64 }) ?? known?.encoding;
+    const known = staticPayloadType(payloadType);
+    const name = str(co, cf, 'name', { max: 64 }) ?? known?.encodingName;
     if (name === undefined) throw bad(at(cf, 'name'), `is required for payload type ${payloadType} (not a static one)`);
     const clockRate = int(co, cf, 'clockRate', 1, 1_000_000) ?? known?.clockRate;
     if (clockRate === undefined) throw bad(at(cf, 'clockRate'), `is required for payload type ${payloadType} (not a static one)`);

@@ -16,9 +16,9 @@
  * - Packets are decoded in playout order (G.722 is stateful) with one decoder per SSRC and payload
  *   type; later packets overwrite earlier ones where they overlap.
  */
-import { codecFor, STATIC_PAYLOAD_TYPES, type Codec } from '@earshot/codecs';
+import { codecFor, type Codec } from '@earshot/codecs';
 import type { LegDirection, RawRecord } from '@earshot/raw';
-import { decodeRtpPacket, RtpDecodeError, RtpSequenceTracker, RtpTimestampExtender } from '@earshot/rtp';
+import { decodeRtpPacket, RtpDecodeError, RtpSequenceTracker, RtpTimestampExtender, staticPayloadType } from '@earshot/rtp';
 
 /** Options of planLeg. */
 export interface LegTimelineOptions {
@@ -135,7 +135,7 @@ export function planLeg(
     }
     const cls = s.seq.push(p.sequenceNumber);
     const extTs = s.ts.extend(p.timestamp);
-    const mapping = mappings.get(p.payloadType) ?? STATIC_PAYLOAD_TYPES.get(p.payloadType);
+    const mapping = mappings.get(p.payloadType) ?? staticPayloadType(p.payloadType);
     const c: Candidate = { ssrc: s, extSeq: s.seq.extendedSequence, extTs, captureUs: r.captureTimeUs, payloadType: p.payloadType, payload: p.payload, mapping };
     if (cls !== 'jump' && s.pendingJump) {
       if (cls === 'restart') accept(s, s.pendingJump, true);

@@ -1,7 +1,8 @@
 import type { CallEvent, LegSide, MediaDescription } from '@earshot/events';
 import type { RawCodecMapping } from '@earshot/raw';
-import { endpointString } from '@earshot/rtp';
-import { STATIC_PAYLOAD_TYPES } from './leg-recorder';
+import { endpointString, staticPayloadType } from '@earshot/rtp';
+
+const PT_CN = 13;
 
 /** One call as the recorder knows it from its CallEvents. */
 export interface CallMedia {
@@ -176,8 +177,8 @@ export function legCodecs(call: CallMedia, side: LegSide): RawCodecMapping[] {
   const sender = side === 'CALLER' ? call.callerMedia : side === 'CALLEE' ? call.calleeMedia : [...call.callerMedia, ...call.calleeMedia];
   const byPt = new Map<number, RawCodecMapping>();
   for (const m of [...mappingsOf(receiver), ...mappingsOf(sender)]) if (!byPt.has(m.payloadType)) byPt.set(m.payloadType, m);
-  const cn = STATIC_PAYLOAD_TYPES.get(13);
-  if (cn && !byPt.has(13)) byPt.set(13, cn);
+  const cn = staticPayloadType(PT_CN);
+  if (cn && !byPt.has(PT_CN)) byPt.set(PT_CN, cn);
   return [...byPt.values()];
 }
 
@@ -185,5 +186,5 @@ export function legCodecs(call: CallMedia, side: LegSide): RawCodecMapping[] {
 export function lookupIn(mappings: readonly RawCodecMapping[]): (pt: number) => RawCodecMapping | undefined {
   const byPt = new Map<number, RawCodecMapping>();
   for (const m of mappings) if (!byPt.has(m.payloadType)) byPt.set(m.payloadType, m);
-  return (pt) => byPt.get(pt) ?? STATIC_PAYLOAD_TYPES.get(pt);
+  return (pt) => byPt.get(pt) ?? staticPayloadType(pt);
 }

@@ -1,7 +1,10 @@
 import { ReasonCounters } from '@earshot/errors';
 import type { DtmfDigit, LegQuality, LegSide } from '@earshot/events';
 import { RawWriter, type LegDirection, type RawCodecMapping, type RawHeader } from '@earshot/raw';
-import { DtmfCollector, RtpDecodeError, RtpStreamStats, TelephoneEventDecodeError, decodeRtpPacket, decodeTelephoneEvent, type DtmfEvent } from '@earshot/rtp';
+import {
+  DtmfCollector, RtpDecodeError, RtpStreamStats, TelephoneEventDecodeError, decodeRtpPacket, decodeTelephoneEvent, isRtpV2Header,
+  rtpPayloadType, rtpSequenceNumber, rtpSsrc, rtpTimestamp, type DtmfEvent,
+} from '@earshot/rtp';
 
 /** Who the leg belongs to and where its first packet travelled. */
 export interface LegIdentity {
@@ -14,7 +17,7 @@ export interface LegIdentity {
   dstPort: number;
 }
 
-/** The payload type mapping in force for a packet (the call's SDP, then static RFC 3551 types). */
+/** The payload type mapping in force for a packet (the call's SDP, then the RTP/AVP static types of @earshot/rtp). */
 export type CodecLookup = (payloadType: number) => RawCodecMapping | undefined;
 
 /** What a closed leg reports in LEG_COMPLETED. */
@@ -26,22 +29,9 @@ export interface LegSummary {
   lastCaptureTimeUs: number;
 }
 
-const RTP_HEADER = 12;
-const RTP_VERSION_2 = 2;
 const PT_CN = 13;
 const DTMF_CODES = '0123456789*#ABCD';
 const SIDE_DIRECTION: Record<LegSide, LegDirection> = { CALLER: 'caller', CALLEE: 'callee', UNKNOWN: 'unknown' };
-
-/** Static payload types of RFC 3551 that a recorder meets, for streams whose SDP does not list them. */
-export const STATIC_PAYLOAD_TYPES: ReadonlyMap<number, RawCodecMapping> = new Map([
-  [0, { payloadType: 0, encodingName: 'PCMU', clockRate: 8000, channels: 1 }],
-  [3, { payloadType: 3, encodingName: 'GSM', clockRate: 8000, channels: 1 }],
-  [4, { payloadType: 4, encodingName: 'G723', clockRate: 8000, channels: 1 }],
-  [8, { payloadType: 8, encodingName: 'PCMA', clockRate: 8000, channels: 1 }],
-  [9, { payloadType: 9, encodingName: 'G722', clockRate: 8000, channels: 1 }],
-  [PT_CN, { payloadType: PT_CN, encodingName: 'CN', clockRate: 8000, channels: 1 }],
-  [18, { payloadType: 18, encodingName: 'G729', clockRate: 8000, channels: 1 }],
-]);
 
 function isTelephoneEvent(m: RawCodecMapping | undefined): boolean {
   return m !== undefined && m.encodingName.toLowerCase() === 'telephone-event';
@@ -100,14 +90,14 @@ export class LegRecorder {
    * reason) for a payload that is not RTP version 2.
    */
   push(t: number, data: Uint8Array, lookup: CodecLookup, counters?: ReasonCounters): boolean {
-    if (data.length < RTP_HEADER || ((data[0] as number) >>> 6) !== RTP_VERSION_2) {
+    if (!isRtpV2Header(data)) {
       counters?.inc('packets.not-rtp');
       return false;
     }
-    const pt = (data[1] as number) & 0x7f;
-    const seq = ((data[2] as number) << 8) | (data[3] as number);
-    const ts = (((data[4] as number) << 24) | ((data[5] as number) << 16) | ((data[6] as number) << 8) | (data[7] as number)) >>> 0;
-    const ssrc = (((data[8] as number) << 24) | ((data[9] as number) << 16) | ((data[10] as number) << 8) | (data[11] as number)) >>> 0;
+    const pt = rtpPayloadType(data);
+    const seq = rtpSequenceNumber(data);
+    const ts = rtpTimestamp(data);
+    const ssrc = rtpSsrc(data);
     const w = this.writer;
     if (this.firstUs < 0) this.firstUs = t;
     this.lastUs = t;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ReasonCounters } from '@earshot/errors';
 import { deterministicEventId, type CallEvent, type LegSide, type RecordingEvent, type RecordingLeg, type RtpBatch } from '@earshot/events';
 import { RawReader, type RawCodecMapping } from '@earshot/raw';
-import { endpointString, rtpStreamKeyString, RtpStreamKeyError } from '@earshot/rtp';
+import { endpointString, RTP_FIXED_HEADER_SIZE, rtpPayloadType, rtpSsrc, rtpStreamKeyString, RtpStreamKeyError } from '@earshot/rtp';
 import { CallDirectory, legCodecs, lookupIn, sideOf, type CallMedia } from './call-media';
 import { LegRecorder, type CodecLookup, type LegSummary } from './leg-recorder';
 import { RawFileStore, rawRelativePath, type RawFileHandle } from './raw-file-store';
@@ -460,8 +460,7 @@ export class RecorderEngine {
     if (existing) return existing;
     const legId = known.side === 'CALLER' ? 'caller' : known.side === 'CALLEE' ? 'callee' : `leg-${++call.unknownLegs}`;
     const codecs: RawCodecMapping[] = legCodecs(m, known.side);
-    const d = p.data;
-    const ssrc = d.length >= 12 ? ((((d[8] as number) << 24) | ((d[9] as number) << 16) | ((d[10] as number) << 8) | (d[11] as number)) >>> 0) : s.ssrc;
+    const ssrc = p.data.length >= RTP_FIXED_HEADER_SIZE ? rtpSsrc(p.data) : s.ssrc;
     const rec = new LegRecorder({ callId: m.callId, legId, side: known.side, srcIp: s.srcIp, srcPort: s.srcPort, dstIp: s.dstIp, dstPort: s.dstPort }, p.t, ssrc, codecs);
     const relPath = rawRelativePath(m.callId, m.startUs, legId);
     const leg: OpenLeg = {
@@ -470,7 +469,7 @@ export class RecorderEngine {
     };
     call.legs.set(legId, leg);
     call.legBySide.set(slot, leg);
-    const codec = leg.lookup((p.data[1] ?? 0) & 0x7f)?.encodingName;
+    const codec = leg.lookup(rtpPayloadType(p.data))?.encodingName;
     this.outbox.push(this.legEvent('LEG_STARTED', m.callId, p.t, {
       legId, side: known.side, source: s.src, destination: s.dst, ssrcs: [ssrc >>> 0], codecs: codec ? [codec] : [],
       rawPath: relPath, rawSha256: null, firstCaptureTimeUs: p.t, lastCaptureTimeUs: p.t,

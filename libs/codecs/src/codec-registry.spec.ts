@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STATIC_PAYLOAD_TYPES, codecFor } from './index';
+import { staticPayloadType } from '@earshot/rtp';
+import { codecFor } from './index';
 
 describe('codecFor', () => {
   const table: [string, number, number, { name: string; sampleRate: number; perPacket: number; perTs: number } | undefined][] = [
@@ -32,10 +33,12 @@ describe('codecFor', () => {
     assert.deepEqual(b.decode(p), first);
   });
 
-  test('static payload types 0, 8, 9 resolve', () => {
-    for (const pt of [0, 8, 9]) {
-      const s = STATIC_PAYLOAD_TYPES.get(pt);
-      assert.ok(s && codecFor(s.encodingName, s.clockRate));
+  test('the RTP/AVP static payload types this lib decodes resolve to a decoder (0, 8, 9, 11), the others to none', () => {
+    const decoded = [];
+    for (let pt = 0; pt < 96; pt++) {
+      const s = staticPayloadType(pt);
+      if (s && codecFor(s.encodingName, s.clockRate, s.channels)) decoded.push(pt);
     }
+    assert.deepEqual(decoded, [0, 8, 9, 11]);
   });
 });

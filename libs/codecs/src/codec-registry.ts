@@ -87,11 +87,3 @@ export function codecFor(encodingName: string, clockRate: number, channels = 1):
     default: return undefined;
   }
 }
-
-/** The static payload types of RFC 3551 this lib decodes, as (encoding name, clock rate). */
-export const STATIC_PAYLOAD_TYPES: ReadonlyMap<number, { encodingName: CodecName; clockRate: number; channels: 1 }> = new Map([
-  [0, { encodingName: 'PCMU', clockRate: 8000, channels: 1 }],
-  [8, { encodingName: 'PCMA', clockRate: 8000, channels: 1 }],
-  [9, { encodingName: 'G722', clockRate: 8000, channels: 1 }],
-  [11, { encodingName: 'L16', clockRate: 44100, channels: 1 }],
-]);

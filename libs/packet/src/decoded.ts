@@ -1,5 +1,2 @@
-/** What every decoder returns: the decoded value and how many bytes of the input it used. */
-export interface Decoded<T> {
-  value: T;
-  size: number;
-}
+// Decoded<T> is defined once, beside the byte helpers every decoder uses.
+export type { Decoded } from '@earshot/bytes';

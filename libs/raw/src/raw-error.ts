@@ -1,10 +1,7 @@
 import { EarshotError } from '@earshot/errors';
 
-/** What every decoder of this lib returns: the value and how many bytes it took. */
-export interface Decoded<T> {
-  value: T;
-  size: number;
-}
+// Decoded<T> is defined once, beside the byte helpers every decoder uses.
+export type { Decoded } from '@earshot/bytes';
 
 /** A .raw file (or part of one) that cannot be decoded; `reason` says why (`truncated-record`, ...). */
 export class RawDecodeError extends EarshotError {}

@@ -1,3 +1,4 @@
+import { f64be, u16be, u32be, u64be, w16be, w32be, w64be, wf64be } from '@earshot/bytes';
 import { Decoded, RawDecodeError, RawEncodeError } from './raw-error';
 
 /*
@@ -41,7 +42,6 @@ export const RAW_HEADER_PREFIX_SIZE = 10;
 export const RAW_RECORD_PREFIX_SIZE = 5;
 const OFF_RECORD_LENGTH = 1;
 const PROTOCOL_UDP = 17;
-const TWO_32 = 0x100000000;
 
 export type LegDirection = 'unknown' | 'caller' | 'callee';
 const DIRECTIONS: readonly LegDirection[] = ['unknown', 'caller', 'callee'];
@@ -112,18 +112,6 @@ const DTMF_ENDED = 0x01;
 const utf8Enc = new TextEncoder();
 const utf8Dec = new TextDecoder('utf-8');
 
-function u16(b: Uint8Array, o: number): number { return ((b[o] as number) << 8) | (b[o + 1] as number); }
-function u32(b: Uint8Array, o: number): number {
-  return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
-}
-function u64(b: Uint8Array, o: number): number { return u32(b, o) * TWO_32 + u32(b, o + 4); }
-function f64(b: Uint8Array, o: number): number { return new DataView(b.buffer, b.byteOffset + o, 8).getFloat64(0); }
-function put16(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 8) & 0xff; b[o + 1] = v & 0xff; }
-function put32(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 0xff; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff;
-}
-function put64(b: Uint8Array, o: number, v: number): void { put32(b, o, Math.floor(v / TWO_32)); put32(b, o + 4, v % TWO_32); }
-function putF64(b: Uint8Array, o: number, v: number): void { new DataView(b.buffer, b.byteOffset + o, 8).setFloat64(0, v); }
 
 function check(cond: boolean, field: string, value: unknown, what: string): void {
   if (!cond) throw new RawEncodeError(`${field} must be ${what}, got ${JSON.stringify(value)}`, { reason: 'value-out-of-range' });
@@ -147,15 +135,15 @@ class Cursor {
     if (this.end - this.pos < n) throw new RawDecodeError(`${what}: need ${n} bytes, ${this.end - this.pos} left`, { reason: this.reason });
   }
   u8(what: string): number { this.need(1, what); return this.b[this.pos++] as number; }
-  u16(what: string): number { this.need(2, what); const v = u16(this.b, this.pos); this.pos += 2; return v; }
-  u32(what: string): number { this.need(4, what); const v = u32(this.b, this.pos); this.pos += 4; return v; }
+  u16(what: string): number { this.need(2, what); const v = u16be(this.b, this.pos); this.pos += 2; return v; }
+  u32(what: string): number { this.need(4, what); const v = u32be(this.b, this.pos); this.pos += 4; return v; }
   u64(what: string): number {
     this.need(8, what);
-    const hi = u32(this.b, this.pos);
+    const hi = u32be(this.b, this.pos);
     if (hi > 0x1fffff) throw new RawDecodeError(`${what} exceeds 2^53`, { reason: 'bad-record' });
-    const v = u64(this.b, this.pos); this.pos += 8; return v;
+    const v = u64be(this.b, this.pos); this.pos += 8; return v;
   }
-  f64(what: string): number { this.need(8, what); const v = f64(this.b, this.pos); this.pos += 8; return v; }
+  f64(what: string): number { this.need(8, what); const v = f64be(this.b, this.pos); this.pos += 8; return v; }
   bytes(n: number, what: string): Uint8Array { this.need(n, what); const v = this.b.subarray(this.pos, this.pos + n); this.pos += n; return v; }
   str8(what: string): string { const n = this.u8(what); return String.fromCharCode(...this.bytes(n, what)); }
   utf8x16(what: string): string { const n = this.u16(what); return utf8Dec.decode(this.bytes(n, what)); }
@@ -170,7 +158,7 @@ export function decodeRawHeader(buf: Uint8Array, offset = 0): Decoded<RawHeader>
   if (avail < RAW_HEADER_PREFIX_SIZE) throw new RawDecodeError(`file header truncated: ${avail} of at least ${RAW_HEADER_PREFIX_SIZE} bytes`, { reason: 'truncated-header' });
   const version = buf[offset + OFF_VERSION] as number;
   if (version !== RAW_VERSION) throw new RawDecodeError(`.raw version ${version}; this reader knows version ${RAW_VERSION}`, { reason: 'unsupported-version' });
-  const bodyLength = u32(buf, offset + OFF_HEADER_LENGTH);
+  const bodyLength = u32be(buf, offset + OFF_HEADER_LENGTH);
   const size = RAW_HEADER_PREFIX_SIZE + bodyLength;
   if (avail < size) throw new RawDecodeError(`file header truncated: ${avail} of ${size} bytes`, { reason: 'truncated-header' });
   const c = new Cursor(buf, offset + RAW_HEADER_PREFIX_SIZE, offset + size, 'bad-header');
@@ -234,23 +222,23 @@ export function encodeRawHeader(h: RawHeader, buf: Uint8Array, offset = 0): numb
   if (buf.length - offset < size) throw new RawEncodeError(`buffer too small: need ${size} bytes`, { reason: 'buffer-too-small' });
   buf.set(MAGIC_BYTES, offset);
   buf[offset + OFF_VERSION] = RAW_VERSION;
-  put32(buf, offset + OFF_HEADER_LENGTH, p.body);
+  w32be(buf, offset + OFF_HEADER_LENGTH, p.body);
   let o = offset + RAW_HEADER_PREFIX_SIZE;
-  put16(buf, o, p.callId.length); buf.set(p.callId, o + 2); o += 2 + p.callId.length;
-  put16(buf, o, p.legId.length); buf.set(p.legId, o + 2); o += 2 + p.legId.length;
+  w16be(buf, o, p.callId.length); buf.set(p.callId, o + 2); o += 2 + p.callId.length;
+  w16be(buf, o, p.legId.length); buf.set(p.legId, o + 2); o += 2 + p.legId.length;
   buf[o++] = DIRECTIONS.indexOf(h.direction);
   buf[o++] = PROTOCOL_UDP;
   buf[o++] = p.srcIp.length; buf.set(p.srcIp, o); o += p.srcIp.length;
-  put16(buf, o, h.srcPort); o += 2;
+  w16be(buf, o, h.srcPort); o += 2;
   buf[o++] = p.dstIp.length; buf.set(p.dstIp, o); o += p.dstIp.length;
-  put16(buf, o, h.dstPort); o += 2;
-  put64(buf, o, h.createdCaptureTimeUs); o += 8;
-  put16(buf, o, h.ssrcs.length); o += 2;
-  for (const s of h.ssrcs) { put32(buf, o, s); o += 4; }
+  w16be(buf, o, h.dstPort); o += 2;
+  w64be(buf, o, h.createdCaptureTimeUs); o += 8;
+  w16be(buf, o, h.ssrcs.length); o += 2;
+  for (const s of h.ssrcs) { w32be(buf, o, s); o += 4; }
   buf[o++] = h.codecs.length;
   h.codecs.forEach((k, i) => {
     const name = p.names[i] as Uint8Array;
-    buf[o++] = k.payloadType; put32(buf, o, k.clockRate); o += 4; buf[o++] = k.channels;
+    buf[o++] = k.payloadType; w32be(buf, o, k.clockRate); o += 4; buf[o++] = k.channels;
     buf[o++] = name.length; buf.set(name, o); o += name.length;
   });
   return o - offset;
@@ -262,7 +250,7 @@ export function decodeRawRecord(buf: Uint8Array, offset = 0): Decoded<RawRecord>
     throw new RawDecodeError(`record header truncated: ${buf.length - offset} of ${RAW_RECORD_PREFIX_SIZE} bytes`, { reason: 'truncated-record' });
   }
   const code = buf[offset] as number;
-  const bodyLength = u32(buf, offset + OFF_RECORD_LENGTH);
+  const bodyLength = u32be(buf, offset + OFF_RECORD_LENGTH);
   const size = RAW_RECORD_PREFIX_SIZE + bodyLength;
   if (buf.length - offset < size) throw new RawDecodeError(`record truncated: ${buf.length - offset} of ${size} bytes`, { reason: 'truncated-record' });
   const start = offset + RAW_RECORD_PREFIX_SIZE;
@@ -326,24 +314,24 @@ export function encodeRawRecord(r: RawRecord, buf: Uint8Array, offset = 0): numb
   const size = RAW_RECORD_PREFIX_SIZE + body;
   if (buf.length - offset < size) throw new RawEncodeError(`buffer too small: need ${size} bytes`, { reason: 'buffer-too-small' });
   let o = offset + RAW_RECORD_PREFIX_SIZE;
-  if (r.kind !== 'unknown') { checkTime(`${r.kind}.captureTimeUs`, r.captureTimeUs); put64(buf, o, r.captureTimeUs); o += SIZE_TIME; }
+  if (r.kind !== 'unknown') { checkTime(`${r.kind}.captureTimeUs`, r.captureTimeUs); w64be(buf, o, r.captureTimeUs); o += SIZE_TIME; }
   switch (r.kind) {
     case 'rtp':
       buf.set(r.packet, o);
       break;
     case 'ssrc-change':
       check(isU(r.previousSsrc, 0xffffffff) && isU(r.ssrc, 0xffffffff), 'ssrc-change.ssrc', r, '32-bit unsigned SSRCs');
-      put32(buf, o, r.previousSsrc); put32(buf, o + 4, r.ssrc);
+      w32be(buf, o, r.previousSsrc); w32be(buf, o + 4, r.ssrc);
       break;
     case 'dtmf':
       check(isU(r.ssrc, 0xffffffff) && isU(r.rtpTimestamp, 0xffffffff) && isU(r.event, 0xff) && isU(r.volume, 0xff) && isU(r.duration, 0xffffffff), 'dtmf', r, 'in range');
-      put32(buf, o, r.ssrc); put32(buf, o + 4, r.rtpTimestamp); buf[o + 8] = r.event; buf[o + 9] = r.ended ? DTMF_ENDED : 0;
-      buf[o + 10] = r.volume; put32(buf, o + 11, r.duration);
+      w32be(buf, o, r.ssrc); w32be(buf, o + 4, r.rtpTimestamp); buf[o + 8] = r.event; buf[o + 9] = r.ended ? DTMF_ENDED : 0;
+      buf[o + 10] = r.volume; w32be(buf, o + 11, r.duration);
       break;
     case 'codec-change': {
       check(isU(r.payloadType, 127) && isU(r.clockRate, 0xffffffff) && r.clockRate > 0 && isU(r.channels, 0xff), 'codec-change', r, 'in range');
       const name = ascii8('codec-change.encodingName', r.encodingName);
-      buf[o] = r.payloadType; put32(buf, o + 1, r.clockRate); buf[o + 5] = r.channels; buf[o + 6] = name.length; buf.set(name, o + 7);
+      buf[o] = r.payloadType; w32be(buf, o + 1, r.clockRate); buf[o + 5] = r.channels; buf[o + 6] = name.length; buf.set(name, o + 7);
       break;
     }
     case 'trailer': {
@@ -351,8 +339,8 @@ export function encodeRawRecord(r: RawRecord, buf: Uint8Array, offset = 0): numb
       counts.forEach((v) => check(isU(v, 0xffffffff), 'trailer counts', v, '32-bit unsigned integers'));
       check(Number.isFinite(r.jitterMs) && Number.isFinite(r.maxJitterMs), 'trailer.jitterMs', r.jitterMs, 'finite');
       const reason = ascii8('trailer.endReason', r.endReason);
-      for (const v of counts) { put32(buf, o, v); o += 4; }
-      putF64(buf, o, r.jitterMs); putF64(buf, o + 8, r.maxJitterMs); o += 16;
+      for (const v of counts) { w32be(buf, o, v); o += 4; }
+      wf64be(buf, o, r.jitterMs); wf64be(buf, o + 8, r.maxJitterMs); o += 16;
       buf[o] = reason.length; buf.set(reason, o + 1);
       break;
     }
@@ -362,6 +350,6 @@ export function encodeRawRecord(r: RawRecord, buf: Uint8Array, offset = 0): numb
       break;
   }
   buf[offset] = r.kind === 'unknown' ? r.code : RAW_KIND_CODES[r.kind];
-  put32(buf, offset + OFF_RECORD_LENGTH, body);
+  w32be(buf, offset + OFF_RECORD_LENGTH, body);
   return size;
 }

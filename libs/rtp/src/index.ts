@@ -24,3 +24,8 @@ export type { RtpSequenceOptions, RtpSequenceClass } from './rtp-sequence';
 export { RtpSequenceTracker, RtpTimestampExtender } from './rtp-sequence';
 export type { RtpStreamStatsOptions, RtpStreamSummary } from './rtp-stream-stats';
 export { RtpStreamStats } from './rtp-stream-stats';
+export type { StaticPayloadType } from './rtp-payload-types';
+export { RTP_AVP_STATIC_PAYLOAD_TYPES, staticPayloadType } from './rtp-payload-types';
+export {
+  isRtpV2Header, rtpVersion, rtpMarker, rtpPayloadType, rtpSequenceNumber, rtpTimestamp, rtpSsrc, rtpPayloadOffset, rtpPayloadEnd,
+} from './rtp-header-view';

@@ -1,10 +1,7 @@
 import { EarshotError } from '@earshot/errors';
 
-/** What every decoder of this lib returns: the value and how many bytes it took. */
-export interface Decoded<T> {
-  value: T;
-  size: number;
-}
+// Decoded<T> is defined once, beside the byte helpers every decoder uses.
+export type { Decoded } from '@earshot/bytes';
 
 /** An RTP fixed header (with CSRCs, extension and padding) that cannot be decoded or encoded. */
 export class RtpDecodeError extends EarshotError {}

@@ -16,7 +16,7 @@ export {
 } from './sip-headers';
 export { SipStreamFramer, type SipStreamFramerOptions } from './sip-stream-framer';
 export {
-  decodeSdp, buildSdp, sdpSampleRate, STATIC_PAYLOAD_TYPES,
+  decodeSdp, buildSdp, sdpSampleRate,
   type SdpSession, type SdpMedia, type SdpCodec, type SdpDirection, type SdpBuildInput,
 } from './sdp';
 export {

@@ -1,5 +1,6 @@
 import { parse as parseSdpGrammar, write as writeSdpGrammar, type MediaDescription, type SessionDescription } from 'sdp-transform';
 import { SdpDecodeError } from './sip-error';
+import { staticPayloadType } from '@earshot/rtp';
 
 /**
  * SDP (RFC 4566 / 8866) reduced to what a recorder needs: where each side receives media and in
@@ -74,34 +75,6 @@ export interface SdpSession {
   readonly media: readonly SdpMedia[];
 }
 
-/** RFC 3551 static payload types: encoding, RTP clock rate, channels. */
-export const STATIC_PAYLOAD_TYPES: Readonly<Record<number, { encoding: string; clockRate: number; channels: number }>> = {
-  0: { encoding: 'PCMU', clockRate: 8000, channels: 1 },
-  3: { encoding: 'GSM', clockRate: 8000, channels: 1 },
-  4: { encoding: 'G723', clockRate: 8000, channels: 1 },
-  5: { encoding: 'DVI4', clockRate: 8000, channels: 1 },
-  6: { encoding: 'DVI4', clockRate: 16000, channels: 1 },
-  7: { encoding: 'LPC', clockRate: 8000, channels: 1 },
-  8: { encoding: 'PCMA', clockRate: 8000, channels: 1 },
-  9: { encoding: 'G722', clockRate: 8000, channels: 1 },
-  10: { encoding: 'L16', clockRate: 44100, channels: 2 },
-  11: { encoding: 'L16', clockRate: 44100, channels: 1 },
-  12: { encoding: 'QCELP', clockRate: 8000, channels: 1 },
-  13: { encoding: 'CN', clockRate: 8000, channels: 1 },
-  14: { encoding: 'MPA', clockRate: 90000, channels: 1 },
-  15: { encoding: 'G728', clockRate: 8000, channels: 1 },
-  16: { encoding: 'DVI4', clockRate: 11025, channels: 1 },
-  17: { encoding: 'DVI4', clockRate: 22050, channels: 1 },
-  18: { encoding: 'G729', clockRate: 8000, channels: 1 },
-  25: { encoding: 'CelB', clockRate: 90000, channels: 1 },
-  26: { encoding: 'JPEG', clockRate: 90000, channels: 1 },
-  28: { encoding: 'nv', clockRate: 90000, channels: 1 },
-  31: { encoding: 'H261', clockRate: 90000, channels: 1 },
-  32: { encoding: 'MPV', clockRate: 90000, channels: 1 },
-  33: { encoding: 'MP2T', clockRate: 90000, channels: 1 },
-  34: { encoding: 'H263', clockRate: 90000, channels: 1 },
-};
-
 const DIRECTIONS: readonly string[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
 const M_LINE_RE = /^m=([a-zA-Z0-9_-]+) (\d{1,5}) ([\w/.-]+)(?: (.*))?$/;
 const C_LINE_RE = /^c=IN IP([46]) (\S+)$/;
@@ -163,10 +136,10 @@ function codecsOf(m: MediaDescription, formats: readonly string[], index: number
       if (!Number.isInteger(channels) || channels < 1) fail('bad-rtpmap', `m-line ${index}: rtpmap of ${pt} has bad channels`);
       codecs.push({ payloadType: pt, encoding, clockRate, sampleRate: sdpSampleRate(encoding, clockRate), channels, fmtp: fmtpText, known: true });
     } else {
-      const stat = STATIC_PAYLOAD_TYPES[pt];
+      const stat = staticPayloadType(pt);
       codecs.push(stat === undefined
         ? { payloadType: pt, encoding: '', clockRate: 0, sampleRate: 0, channels: 1, fmtp: fmtpText, known: false }
-        : { ...stat, payloadType: pt, sampleRate: sdpSampleRate(stat.encoding, stat.clockRate), fmtp: fmtpText, known: true });
+        : { payloadType: pt, encoding: stat.encodingName, clockRate: stat.clockRate, sampleRate: sdpSampleRate(stat.encodingName, stat.clockRate), channels: stat.channels, fmtp: fmtpText, known: true });
     }
   }
   return codecs;

@@ -1,3 +1,4 @@
+import type { Decoded } from '@earshot/bytes';
 import { SipDecodeError } from './sip-error';
 import { canonicalSipHeaderName, normalizeSipHeaderName } from './sip-header-names';
 import { parseSipNameAddr, type SipNameAddr } from './sip-name-addr';
@@ -16,11 +17,8 @@ import { parseSipNameAddr, type SipNameAddr } from './sip-name-addr';
  * Other headers have typed accessors in `sip-headers.ts`.
  */
 
-/** A decoded value and how many bytes of the input it took. */
-export interface Decoded<T> {
-  readonly value: T;
-  readonly size: number;
-}
+// Decoded<T> is defined once, beside the byte helpers every decoder uses.
+export type { Decoded };
 
 /** One header line, unfolded. Comma-joined values stay joined; the accessors split them. */
 export interface SipHeader {

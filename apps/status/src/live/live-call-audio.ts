@@ -1,5 +1,5 @@
-import { codecFor, STATIC_PAYLOAD_TYPES, type Codec } from '@earshot/codecs';
-import { decodeRtpPacket, RtpDecodeError, endpointString } from '@earshot/rtp';
+import { codecFor, type Codec } from '@earshot/codecs';
+import { decodeRtpPacket, RtpDecodeError, endpointString, staticPayloadType } from '@earshot/rtp';
 import { ReasonCounters } from '@earshot/errors';
 import type { MediaDescription, RtpBatch } from '@earshot/events';
 import { LiveMixer, resamplePcm } from './live-mixer';
@@ -81,7 +81,7 @@ export class LiveCallAudio {
   private formatOf(pt: number): PayloadFormat | undefined {
     const sdp = this.media.formats.get(pt);
     if (sdp) return sdp;
-    const st = STATIC_PAYLOAD_TYPES.get(pt);
+    const st = staticPayloadType(pt);
     return st ? { name: st.encodingName, clockRate: st.clockRate, channels: st.channels } : undefined;
   }
 
