@@ -4,6 +4,7 @@ import { ConfigError } from '@earshot/config';
 import { createServiceLogger } from '@earshot/service';
 import { AppModule } from './app.module';
 import { loadStatusConfig, type StatusConfig } from './config/status-config.module';
+import { NestServiceLogger } from './nest-service-logger';
 
 // The status service: projection, REST admin API and web console (NestJS).
 async function main(): Promise<void> {
@@ -18,12 +19,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createServiceLogger('status', config.logLevel);
-  const app = await NestFactory.create(AppModule.forRoot(config), {
-    logger: {
-      log: (m: unknown) => log.debug(String(m)), error: (m: unknown) => log.error(String(m)), warn: (m: unknown) => log.warn(String(m)),
-      debug: () => undefined, verbose: () => undefined, fatal: (m: unknown) => log.error(String(m)),
-    },
-  });
+  // Nest and every `new Logger(component)` in the app write through the same pino logger.
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: new NestServiceLogger(log) });
+  // Log lines are written asynchronously: every exit waits for them.
+  const exit = (code: number): Promise<never> => log.flush().then(() => process.exit(code));
   // app.close() runs the lifecycle hooks (heartbeat STOPPED, Kafka and PostgreSQL closed); then a clean exit 0.
   let stopping = false;
   const stop = (signal: string): void => {
@@ -31,8 +30,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     app.close().then(
-      () => { log.info('stopped'); process.exit(0); },
-      (e: unknown) => { log.error('stop failed', { error: e }); process.exit(1); },
+      () => { log.info('stopped'); void exit(0); },
+      (e: unknown) => { log.error('stop failed', { error: e }); void exit(1); },
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

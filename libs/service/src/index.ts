@@ -1,3 +1,6 @@
 export { runService, EARSHOT_VERSION, type ServiceConfigOf, type ServiceContext, type RunningService, type RunServiceOptions } from './run-service';
 export { HeartbeatPublisher, type HeartbeatPublisherOptions } from './heartbeat-publisher';
-export { createServiceLogger, type ServiceLogger, type LogLevel } from './service-logger';
+export {
+  createServiceLogger, serializeError, REDACTED, REDACTED_KEYS,
+  type ServiceLogger, type ServiceLoggerOptions, type LogLevel, type LogFields,
+} from './service-logger';

@@ -69,13 +69,16 @@ export async function runService<S extends SettingTree>(options: RunServiceOptio
     throw error;
   }
   const log = createServiceLogger(options.kind, config.logLevel);
+  // Log lines are written asynchronously: every exit goes through here so the last ones are not lost.
+  const exit = (code: number): Promise<never> => log.flush().then(() => process.exit(code));
+  const kafkaLog = log.child({ component: 'kafka' });
   const instanceId = config.instanceId ?? `${options.kind}@${hostname()}:${process.pid}`;
   const counters = new ReasonCounters();
   const stopping = new AbortController();
   const kafka = createKafkaClient({
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-${options.kind}`,
-    log: (e) => (e.level === 'error' ? log.warn(`kafka: ${e.message}`, { namespace: e.namespace }) : log.debug(`kafka: ${e.message}`)),
+    log: (e) => (e.level === 'error' ? kafkaLog.warn(`kafka: ${e.message}`, { namespace: e.namespace }) : kafkaLog.debug(`kafka: ${e.message}`)),
   });
   const codec = new EventCodec({ registryUrl: config.registry.url, retry: { attempts: 10, initialDelayMs: 200 } });
   const producer = new EventProducer({ kafka, codec });
@@ -86,8 +89,8 @@ export async function runService<S extends SettingTree>(options: RunServiceOptio
     log.info(signal === 'done' ? 'finished' : 'stopping', { signal });
     stopping.abort();
     void (shutdown ? shutdown() : Promise.resolve()).then(
-      () => { log.info('stopped'); process.exit(0); },
-      (e: unknown) => { log.error('stop failed', { error: e }); process.exit(1); },
+      () => { log.info('stopped'); void exit(0); },
+      (e: unknown) => { log.error('stop failed', { error: e }); void exit(1); },
     );
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
@@ -110,17 +113,17 @@ export async function runService<S extends SettingTree>(options: RunServiceOptio
       await producer.disconnect();
     };
     log.info('running', { instanceId });
-    if (stopping.signal.aborted) await shutdown().then(() => process.exit(0));
+    if (stopping.signal.aborted) await shutdown().then(() => exit(0));
     service.done?.then(
       () => onSignal('done'),
       (error: unknown) => {
         log.error('failed', { error, reason: (error as { reason?: unknown }).reason });
-        void (shutdown ? shutdown() : Promise.resolve()).finally(() => process.exit(1));
+        void (shutdown ? shutdown() : Promise.resolve()).finally(() => exit(1));
       },
     );
   } catch (error) {
     log.error('could not start', { error, reason: (error as { reason?: unknown }).reason });
     await producer.disconnect().catch(() => undefined);
-    process.exit(1);
+    await exit(1);
   }
 }
