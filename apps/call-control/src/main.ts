@@ -23,12 +23,12 @@ void runService({
       process.exit(2);
     }
     const localNumberPatterns = (config.localNumberPatterns ?? '').split(/\s+/).filter((p) => p !== '');
-    const view = new DirectoryView({ recordEveryone: config.recordEveryone, localDomains: config.localDomains, localNumberPatterns });
+    const view = new DirectoryView({ recordEveryone: config.recordEveryone, recordWhileEmpty: config.recordWhileDirectoryEmpty, localDomains: config.localDomains, localNumberPatterns });
 
     // The directory and configuration as they stand, before the first call is judged.
     const directory = new DirectoryReader({ kafka, codec, view, groupIdBase: `${config.kafka.groupPrefix}-call-control-directory`, log, counters });
     await directory.start();
-    log.info('directory loaded', { users: view.userCount, recordEveryone: view.recordEveryone, localDomains: view.localPolicy.localDomains, localNumberPatterns: view.localPolicy.localNumberPatterns.map((r) => r.source) });
+    log.info('directory loaded', { users: view.userCount, recordEveryone: view.recordEveryone, recordingEveryCallWhileEmpty: view.recordsEveryCallWhileEmpty, localDomains: view.localPolicy.localDomains, localNumberPatterns: view.localPolicy.localNumberPatterns.map((r) => r.source) });
 
     const publisher = new CallEventPublisher({
       view, instanceId, counters, signal,

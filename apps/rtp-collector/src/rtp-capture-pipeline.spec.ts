@@ -38,13 +38,13 @@ describe('RtpCapturePipeline on the standard scenario', () => {
     assert.deepEqual(ids(runPipeline(capture.pcap).out), ids(runPipeline(capture.pcap).out));
   });
 
-  test('batch ids are unique and sequences count from 0 per stream', () => {
+  test('batch ids are unique and sequences count up by one per stream from its first packet\'s capture time in ms', () => {
     const batches = runPipeline(capture.pcap).out.filter((b) => b.value.watermarkUs === null).map((b) => b.value);
     assert.equal(new Set(batches.map((b) => b.batchId)).size, batches.length);
     const next = new Map<string, number>();
     for (const b of batches) {
       const k = JSON.stringify(b.stream);
-      assert.equal(b.batchSequence, next.get(k) ?? 0);
+      assert.equal(b.batchSequence, next.get(k) ?? Math.floor((b.packets[0]?.captureTimeUs ?? 0) / 1000));
       next.set(k, b.batchSequence + 1);
     }
   });

@@ -1,13 +1,12 @@
+import { u32be } from '@earshot/bytes';
 import { ReasonCounters } from '@earshot/errors';
 import type { CallEvent, MediaDescription, MediaProtocol } from '@earshot/events';
-import { captureTimeMicros, PacketDecoder, type CaptureRecord, type TcpFlow, type UdpDatagram } from '@earshot/packet';
-import { canonicalIp, looksLikeRtcp, looksLikeRtp, mediaKey, RtpStreamKeyError } from '@earshot/rtp';
-import {
-  decodeSipMessage, SipDecodeError, SipDialogTracker, SipStreamFramer,
-  type SipCallEvent, type SipSideMedia, type SipTransportInfo,
-} from '@earshot/sip';
-import { MediaAnnouncements, type AnnouncedMedia } from './media-announcements';
+import { captureTimeMicros, PacketDecoder, type CaptureRecord, type UdpDatagram } from '@earshot/packet';
+import { canonicalIp, endpointString, looksLikeRtcp, looksLikeRtp, mediaKey, RtpStreamKeyError } from '@earshot/rtp';
+import { SipCaptureReader, type SipCallEvent, type SipCaptureReaderOptions, type SipSideMedia } from '@earshot/sip';
+import { MediaAnnouncements, type AnnouncedMedia, type Announcement } from './media-announcements';
 import { RtpStreamBatcher, type OutgoingRtpBatch, type RtpStream } from './rtp-stream-batcher';
+import { UnannouncedHold, type UnannouncedHoldOptions } from './unannounced-hold';
 
 /** Options of RtpCapturePipeline. */
 export interface RtpCapturePipelineOptions {
@@ -19,10 +18,17 @@ export interface RtpCapturePipelineOptions {
   windowMs: number;
   /** Partitions of qm.rtp.v1 (a watermark goes to each). */
   partitions: number;
-  /** Also collect streams no SDP announced when they pass the strict RTP/RTCP checks. Default false. */
+  /** Also collect streams no SDP announced when they pass the strict RTP/RTCP checks (nothing is then held). Default false. */
   heuristic?: boolean;
   /** How long endpoints stay announced after their call ended or moved its media (capture time). Default 10000. */
   announcementLingerMs?: number;
+  /**
+   * How SIP is read from the capture: call control's options (SIP ports, SIP on any port, dialog
+   * timeouts), so both follow the same calls. Default: the reader's defaults.
+   */
+  sip?: Omit<SipCaptureReaderOptions, 'onEvent'>;
+  /** How long and how much RTP no call announced yet is held for a late announcement. Default: UnannouncedHold's defaults (3 s, 32 MiB). */
+  hold?: UnannouncedHoldOptions;
   /** Receives each batch and watermark, in publishing order. */
   emit: (batch: OutgoingRtpBatch) => void;
 }
@@ -37,9 +43,9 @@ interface Flow {
   src: string;
   dst: string;
   pair: string;
-  /** MediaAnnouncements.generation when `callId` was looked up. */
+  /** MediaAnnouncements.generation when `announcement` was looked up. */
   generation: number;
-  announcement: { readonly callId: string; validUntilUs: number } | undefined;
+  announcement: Announcement | undefined;
   rtp: Map<number, RtpStream>;
   rtcp: Map<number, RtpStream>;
   lastRtp: RtpStream | undefined;
@@ -50,23 +56,12 @@ const SWEEP_EVERY_US = 1_000_000;
 /** A flow that never carried media is forgotten after this long without a packet. */
 const IDLE_FLOW_US = 60_000_000;
 /**
- * A flow with streams is forgotten after this long without a packet (its streams' batch sequence
- * numbers restart if it comes back, as after a restart of the collector).
+ * A flow with streams is forgotten after this long without a packet (its streams' batch sequences
+ * start again from the capture time of their next packet, as after a restart of the collector).
  */
 const IDLE_MEDIA_FLOW_US = 3_600_000_000;
-const CR = 0x0d;
-const LF = 0x0a;
-const UPPER_A = 0x41;
-const UPPER_Z = 0x5a;
-
-function u32(b: Uint8Array, o: number): number {
-  return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
-}
-
-/** `ip:port` of a canonical address, as endpointString() of @earshot/rtp writes it. */
-function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
+/** Call events ahead of capture time waiting for it at most; past it the oldest apply at once. */
+const MAX_DEFERRED_CALL_EVENTS = 100_000;
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -83,18 +78,28 @@ function fromCallEvent(media: readonly MediaDescription[]): AnnouncedMedia[] {
 /**
  * The rtp-collector's work, without I/O: capture records in, RtpBatches and watermarks out.
  *
- * It follows the SIP in the same capture (UDP, and TCP through reassembly and framing) with a
- * SipDialogTracker to learn where each call's parties receive RTP and RTCP (per m-line, following
- * re-INVITE and UPDATE), takes AGENT call events the same way, and collects the UDP packets of
- * those endpoints (and, with `heuristic`, any other packet that passes the strict RTP or RTCP
- * checks) into streams keyed by 5-tuple + SSRC, batched by RtpStreamBatcher.
+ * Where each call's parties receive RTP and RTCP (per m-line, following re-INVITE and UPDATE) is
+ * learnt from two sources: the SIP in the same capture (UDP, and TCP through reassembly and
+ * framing), read by SipCaptureReader with call control's options; and call control's CallEvents
+ * (applyCallEvent), which cover what this capture missed (a lost INVITE or 200 OK, the calls that
+ * began before a restart). Both tell of a call with the capture time of its SIP; MediaAnnouncements
+ * orders them by that time (stale news ignored, the later announcement of a key wins). A call
+ * event ahead of this capture's time waits until capture time reaches it.
+ *
+ * UDP packets of announced endpoints (and, with `heuristic`, any other packet that passes the
+ * strict RTP or RTCP checks) are collected into streams keyed by 5-tuple + SSRC, batched by
+ * RtpStreamBatcher. Without `heuristic`, RTP and RTCP that no call announced yet are held
+ * (UnannouncedHold, bounded in capture time and bytes) and batched with their capture times when
+ * an announcement comes; watermarks stay before the oldest packet held.
  *
  * Counts: `packets`, `packets.rtp`, `packets.rtcp`, `bytes`, `batches`, `watermarks`, `streams`,
- * `streams.heuristic`, `sip.messages`, and drops by reason: `dropped.unannounced` (UDP that no
- * call announced, heuristic off), `dropped.not-rtp` (neither RTP nor RTCP where it was looked
- * for), `dropped.truncated` (cut by the snap length), `dropped.empty`, `sip.<decode reason>`,
- * plus the packet decoder's drops (`dropped.<reason>`, every `truncated-*` as `truncated`) and
- * its other counts (`decoder.*`).
+ * `streams.heuristic`, the SIP reader's (`sip.*`, `tcp-sip.*`, `dialogs.*`), `call-events.*`,
+ * `announcements.*`, `unannounced.*` (`held`, `released`, and each drop by reason: `expired`,
+ * `over-limit`, `at-end`, `not-rtp`, `truncated`, `not-held`), and drops by reason:
+ * `dropped.unannounced` (UDP no call announced, in all), `dropped.not-rtp` (neither RTP nor RTCP
+ * where it was looked for), `dropped.truncated` (cut by the snap length), `dropped.empty`, plus the
+ * packet decoder's drops (`dropped.<reason>`, every `truncated-*` as `truncated`) and its other
+ * counts (`decoder.*`).
  */
 export class RtpCapturePipeline {
   /** Packets accepted into streams, and their bytes. */
@@ -105,12 +110,16 @@ export class RtpCapturePipeline {
   streams = 0;
   private readonly counters = new ReasonCounters();
   private readonly decoder: PacketDecoder;
-  private readonly tracker = new SipDialogTracker();
+  private readonly reader: SipCaptureReader;
   private readonly announcements: MediaAnnouncements;
   private readonly batcher: RtpStreamBatcher;
+  private readonly hold: UnannouncedHold<Flow>;
   private readonly heuristic: boolean;
   private readonly flows = new Map<string, Flow>();
-  private readonly framers = new Map<string, SipStreamFramer>();
+  /** Call events ahead of capture time, by capture time. */
+  private deferred: CallEvent[] = [];
+  /** MediaAnnouncements.generation when held flows were last looked up. */
+  private heldGeneration = -1;
   private truncated = false;
   private nowUs = -Infinity;
   private nextSweepUs = -Infinity;
@@ -119,15 +128,20 @@ export class RtpCapturePipeline {
   constructor(options: RtpCapturePipelineOptions) {
     this.heuristic = options.heuristic ?? false;
     this.announcements = new MediaAnnouncements({ lingerMs: options.announcementLingerMs ?? 10_000 });
+    this.hold = new UnannouncedHold(options.hold);
     this.batcher = new RtpStreamBatcher({
       instanceId: options.instanceId, maxPackets: options.maxPackets, windowMs: options.windowMs,
-      partitions: options.partitions, emit: options.emit,
+      partitions: options.partitions, emit: options.emit, heldSinceUs: () => this.hold.oldestUs(),
     });
+    this.reader = new SipCaptureReader({ ...options.sip, onEvent: (e) => this.onSipEvent(e) });
     this.decoder = new PacketDecoder({
       onUdp: (d) => this.onUdp(d),
-      onTcpData: (c) => this.onSipBytes(c.flow, c.data, captureTimeMicros(c)),
-      onTcpGap: (g) => this.dropFramer(g.flow),
-      onTcpEnd: (e) => this.dropFramer(e.flow),
+      onTcpData: (c) => {
+        this.tick(captureTimeMicros(c));
+        this.reader.pushTcpData(c);
+      },
+      onTcpGap: (g) => this.reader.tcpGap(g.flow),
+      onTcpEnd: (e) => this.reader.tcpEnd(e.flow),
     });
   }
 
@@ -138,18 +152,32 @@ export class RtpCapturePipeline {
   }
 
   /**
-   * A call event from qm.call-control.v1 (the AGENT source: a PBX told call control where the
-   * media goes). SNIFF events are learnt from the capture itself and should not be passed here.
+   * A call event from qm.call-control.v1, of any source: what call control learnt from its own
+   * capture (SNIFF) or from a PBX (AGENT). Applied at its capture time: now if that has passed,
+   * else when capture time gets there.
    */
   applyCallEvent(event: CallEvent): void {
-    const at = Math.max(this.nowUs, event.captureTimeUs);
-    if (event.kind === 'ENDED' || event.kind === 'FAILED') this.announcements.end(event.callId, at);
-    else this.announcements.announce(event.callId, fromCallEvent(event.callerMedia), fromCallEvent(event.calleeMedia), at);
+    this.counters.inc(`call-events.${event.source.toLowerCase()}`);
+    if (event.captureTimeUs <= this.nowUs) {
+      this.applyCall(event);
+      return;
+    }
+    this.counters.inc('call-events.deferred');
+    const d = this.deferred;
+    // Mostly in order (per partition): find the place from the end.
+    let i = d.length;
+    while (i > 0 && (d[i - 1] as CallEvent).captureTimeUs > event.captureTimeUs) i--;
+    d.splice(i, 0, event);
+    if (d.length > MAX_DEFERRED_CALL_EVENTS) {
+      this.counters.inc('call-events.deferred-overflow');
+      this.applyCall(d.shift() as CallEvent);
+    }
   }
 
   /**
    * Live-mode idle guard: no packet has come for a while; let capture time move on to `nowUs` (the
-   * wall clock, which is what live capture stamps packets with) so open batches and watermarks go out.
+   * wall clock, which is what live capture stamps packets with) so open batches and watermarks go
+   * out, held packets expire and waiting call events apply.
    */
   idle(nowUs: number): void {
     if (nowUs <= this.nowUs) return;
@@ -157,12 +185,14 @@ export class RtpCapturePipeline {
   }
 
   /**
-   * End of input: delivers what the packet decoder holds, flushes every batch, sends the final
-   * watermark (END_OF_CAPTURE_US when `endOfCapture`: a file read to its end).
+   * End of input: delivers what the packet decoder holds, ends the calls followed, drops what is
+   * still held, flushes every batch, sends the final watermark (END_OF_CAPTURE_US when
+   * `endOfCapture`: a file read to its end).
    */
   finish(endOfCapture = false): void {
     this.decoder.flush();
-    this.applySip(this.tracker.tick(Infinity));
+    this.reader.finish();
+    this.hold.dropAll();
     this.batcher.finish(endOfCapture);
   }
 
@@ -176,7 +206,14 @@ export class RtpCapturePipeline {
       if (name.startsWith('dropped.truncated')) out.inc('dropped.truncated', value);
       else out.inc(name.startsWith('dropped.') ? name : `decoder.${name}`, value);
     }
+    for (const [name, value] of Object.entries(this.reader.counters())) out.inc(name, value);
     out.merge(this.announcements.counters, 'announcements.');
+    out.merge(this.hold.counters, 'unannounced.');
+    const h = this.hold.counters;
+    const heldDrops = h.get('expired') + h.get('over-limit') + h.get('at-end');
+    if (heldDrops > 0) out.inc('dropped.unannounced', heldDrops);
+    if (this.deferred.length > 0) out.inc('call-events.waiting', this.deferred.length);
+    out.inc('unannounced.held-bytes', this.hold.bytes);
     out.inc('packets', this.packets);
     out.inc('packets.rtp', this.rtpPackets);
     out.inc('packets.rtcp', this.rtcpPackets);
@@ -187,17 +224,30 @@ export class RtpCapturePipeline {
     return out.snapshot();
   }
 
+  /** Capture time moves on to `timeUs` (never back): due call events apply, sweeps run, batches and watermarks that are due go out. */
   private tick(timeUs: number): void {
-    if (timeUs > this.nowUs) this.nowUs = timeUs;
+    if (timeUs > this.nowUs) {
+      this.nowUs = timeUs;
+      const first = this.deferred[0];
+      if (first !== undefined && first.captureTimeUs <= timeUs) this.applyDue();
+      if (timeUs >= this.nextSweepUs) this.sweep();
+    }
     this.batcher.advance(timeUs);
-    if (this.nowUs >= this.nextSweepUs) this.sweep();
+  }
+
+  private applyDue(): void {
+    let n = 0;
+    while (n < this.deferred.length && (this.deferred[n] as CallEvent).captureTimeUs <= this.nowUs) n++;
+    for (const e of this.deferred.splice(0, n)) this.applyCall(e);
   }
 
   private sweep(): void {
     const now = this.nowUs;
     this.nextSweepUs = now + SWEEP_EVERY_US;
-    this.applySip(this.tracker.tick(now));
+    this.reader.tick(now);
     this.announcements.expire(now);
+    this.releaseHeld();
+    this.hold.expire(now);
     if (now < this.nextFlowSweepUs) return;
     this.nextFlowSweepUs = now + IDLE_FLOW_US;
     for (const [key, flow] of this.flows) {
@@ -215,57 +265,74 @@ export class RtpCapturePipeline {
   }
 
   private onUdp(d: UdpDatagram): void {
-    const t = d.tsSec * 1_000_000 + Math.floor(d.tsNanos / 1000);
+    const t = captureTimeMicros(d);
+    // Capture time first: call events due by now apply before this packet is judged.
+    if (t > this.nowUs) this.tick(t);
     const p = d.payload;
     if (p.length === 0) {
-      this.tick(t);
       this.drop('empty');
       return;
     }
-    const b0 = p[0] as number;
-    if ((b0 >= UPPER_A && b0 <= UPPER_Z) || b0 === CR || b0 === LF) {
-      this.tick(t);
-      this.onSipDatagram(d, t);
-      return;
-    }
+    if (this.reader.pushUdp(d)) return;
     const key = `${d.src} ${d.srcPort} ${d.dst} ${d.dstPort}`;
     let flow = this.flows.get(key);
     if (flow === undefined) {
       flow = this.newFlow(d);
       if (flow === undefined) {
-        this.tick(t);
         this.drop('bad-address');
         return;
       }
       this.flows.set(key, flow);
     }
     flow.lastUs = t;
+    const a = this.announcementOf(flow, t);
+    if (a === undefined && !this.heuristic) {
+      this.unannounced(flow, t, p);
+      return;
+    }
+    this.collect(flow, t, p, a);
+  }
+
+  /** The call a flow's packet at `t` belongs to, cached per flow until the announcements change. */
+  private announcementOf(flow: Flow, t: number): Announcement | undefined {
     let a = flow.announcement;
     if (flow.generation !== this.announcements.generation || (a !== undefined && a.validUntilUs < t)) {
       a = flow.announcement = this.announcements.lookup(flow.src, flow.dst, flow.pair, t);
       flow.generation = this.announcements.generation;
     }
-    if (a === undefined && !this.heuristic) {
-      this.tick(t);
-      this.drop('unannounced');
+    return a;
+  }
+
+  /** A packet no call announced (heuristic off): held for a late announcement if it may be media, else dropped. */
+  private unannounced(flow: Flow, t: number, p: Uint8Array): void {
+    let why: string | undefined;
+    if (!looksLikeRtp(p) && !looksLikeRtcp(p)) why = 'not-rtp';
+    else if (this.truncated) why = 'truncated';
+    else if (!this.hold.enabled) why = 'not-held';
+    if (why === undefined) {
+      this.hold.hold(flow, t, asBuffer(p));
       return;
     }
+    this.counters.inc(`unannounced.${why}`);
+    this.drop('unannounced');
+  }
+
+  /** Adds an RTP or RTCP packet to its stream (of call `a`, or found by the heuristic). */
+  private collect(flow: Flow, t: number, p: Uint8Array, a: Announcement | undefined): void {
     let protocol: MediaProtocol;
     let ssrc: number;
     if (looksLikeRtp(p)) {
       protocol = 'RTP';
-      ssrc = u32(p, 8);
+      ssrc = u32be(p, 8);
     } else if (looksLikeRtcp(p)) {
       protocol = 'RTCP';
-      ssrc = u32(p, 4);
+      ssrc = u32be(p, 4);
     } else {
-      this.tick(t);
       this.drop('not-rtp');
       return;
     }
     if (this.truncated) {
       // Cut by the snap length: not the packet as sent.
-      this.tick(t);
       this.drop('truncated');
       return;
     }
@@ -292,20 +359,31 @@ export class RtpCapturePipeline {
     }
     this.packets++;
     this.bytes += p.length;
-    if (t > this.nowUs) this.nowUs = t;
     this.batcher.add(stream, t, asBuffer(p));
-    if (this.nowUs >= this.nextSweepUs) this.sweep();
+  }
+
+  /** After the announcements changed: flows with packets held that a call now claims get them, in capture order. */
+  private releaseHeld(): void {
+    if (this.heldGeneration === this.announcements.generation) return;
+    this.heldGeneration = this.announcements.generation;
+    for (const flow of [...this.hold.flows()]) {
+      const first = this.announcementOf(flow, this.nowUs);
+      if (first === undefined) continue;
+      const truncated = this.truncated;
+      this.truncated = false;
+      for (const held of this.hold.release(flow)) this.collect(flow, held.timeUs, held.payload, this.announcements.lookup(flow.src, flow.dst, flow.pair, held.timeUs) ?? first);
+      this.truncated = truncated;
+    }
   }
 
   private newFlow(d: UdpDatagram): Flow | undefined {
     try {
       const srcIp = canonicalIp(d.src);
       const dstIp = canonicalIp(d.dst);
-      const src = hostPort(srcIp, d.srcPort);
-      const dst = hostPort(dstIp, d.dstPort);
       return {
         srcIp, srcPort: d.srcPort, dstIp, dstPort: d.dstPort,
-        src, dst, pair: mediaKey({ ip: srcIp, port: d.srcPort }, { ip: dstIp, port: d.dstPort }),
+        src: endpointString(srcIp, d.srcPort), dst: endpointString(dstIp, d.dstPort),
+        pair: mediaKey({ ip: srcIp, port: d.srcPort }, { ip: dstIp, port: d.dstPort }),
         generation: -1, announcement: undefined, rtp: new Map(), rtcp: new Map(), lastRtp: undefined, lastUs: 0,
       };
     } catch (e) {
@@ -314,53 +392,16 @@ export class RtpCapturePipeline {
     }
   }
 
-  private onSipDatagram(d: UdpDatagram, t: number): void {
-    try {
-      const { value } = decodeSipMessage(d.payload);
-      this.onSip(value, t, { protocol: 'udp', src: { ip: d.src, port: d.srcPort }, dst: { ip: d.dst, port: d.dstPort } });
-    } catch (e) {
-      if (!(e instanceof SipDecodeError)) throw e;
-      this.counters.inc(`sip.${e.reason}`);
-    }
+  private onSipEvent(e: SipCallEvent): void {
+    if (e.type === 'ended' || e.type === 'failed') this.announcements.end(e.callId, e.captureTimeUs === Infinity ? this.nowUs : e.captureTimeUs);
+    else this.announcements.announce(e.callId, fromSdp(e.callerMedia), fromSdp(e.calleeMedia), e.captureTimeUs);
+    this.releaseHeld();
   }
 
-  private onSipBytes(flow: TcpFlow, data: Uint8Array, t: number): void {
-    this.tick(t);
-    const key = `${flow.src} ${flow.srcPort} ${flow.dst} ${flow.dstPort}`;
-    let framer = this.framers.get(key);
-    if (framer === undefined) {
-      framer = new SipStreamFramer();
-      this.framers.set(key, framer);
-    }
-    const transport: SipTransportInfo = { protocol: 'tcp', src: { ip: flow.src, port: flow.srcPort }, dst: { ip: flow.dst, port: flow.dstPort } };
-    for (const bytes of framer.push(data)) {
-      try {
-        this.onSip(decodeSipMessage(bytes, 0, { requireContentLength: true }).value, t, transport);
-      } catch (e) {
-        if (!(e instanceof SipDecodeError)) throw e;
-        this.counters.inc(`sip.${e.reason}`);
-      }
-    }
-  }
-
-  /** A gap or the end of a TCP stream: the framer's partial message is gone; the next bytes resync. */
-  private dropFramer(flow: TcpFlow): void {
-    const key = `${flow.src} ${flow.srcPort} ${flow.dst} ${flow.dstPort}`;
-    const framer = this.framers.get(key);
-    if (framer === undefined) return;
-    this.counters.merge(framer.counters, 'sip.tcp.');
-    this.framers.delete(key);
-  }
-
-  private onSip(message: Parameters<SipDialogTracker['onMessage']>[0], t: number, transport: SipTransportInfo): void {
-    this.counters.inc('sip.messages');
-    this.applySip(this.tracker.onMessage(message, t, transport));
-  }
-
-  private applySip(events: SipCallEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'ended' || e.type === 'failed') this.announcements.end(e.callId, e.captureTimeUs === Infinity ? this.nowUs : e.captureTimeUs);
-      else this.announcements.announce(e.callId, fromSdp(e.callerMedia), fromSdp(e.calleeMedia), e.captureTimeUs);
-    }
+  private applyCall(e: CallEvent): void {
+    this.counters.inc('call-events.applied');
+    if (e.kind === 'ENDED' || e.kind === 'FAILED') this.announcements.end(e.callId, e.captureTimeUs);
+    else this.announcements.announce(e.callId, fromCallEvent(e.callerMedia), fromCallEvent(e.calleeMedia), e.captureTimeUs);
+    this.releaseHeld();
   }
 }

@@ -102,7 +102,7 @@ const alice: Party = { ip: '10.0.0.1', rtpPort: 4000, uri: 'sip:alice@example.co
 const bob: Party = { ip: '10.0.0.2', rtpPort: 6000, uri: 'sip:bob@example.com' };
 
 describe('rtp-collector learns streams from SDP', () => {
-  test("both parties' endpoints from offer and answer; packets before the SDP and of no call are not taken", () => {
+  test("both parties' endpoints from offer and answer; a packet just before the SDP is held for it; one of no call is not taken", () => {
     const w = new Wire();
     w.rtp(T0, alice.ip, alice.rtpPort, bob.ip, bob.rtpPort, 1); // before any SDP
     w.call(T0 + 10_000, 'c1', alice, bob);
@@ -113,10 +113,13 @@ describe('rtp-collector learns streams from SDP', () => {
     w.rtp(T0 + 300_000, '10.9.9.9', 7000, '10.9.9.8', 7002, 3); // another session nobody announced
     const { batches, counts } = run(w);
     assert.deepEqual(streams(batches), [
-      ['c1', 'RTP', '10.0.0.1:4000', '10.0.0.2:6000', 3],
+      ['c1', 'RTP', '10.0.0.1:4000', '10.0.0.2:6000', 4],
       ['c1', 'RTP', '10.0.0.2:6000', '10.0.0.1:4000', 3],
     ]);
-    assert.equal(counts['dropped.unannounced'], 2);
+    assert.equal(batches[0]?.packets[0]?.captureTimeUs, T0, 'the held packet keeps its capture time');
+    assert.equal(counts['dropped.unannounced'], 1);
+    assert.equal(counts['unannounced.released'], 1);
+    assert.equal(counts['unannounced.at-end'], 1);
     assert.equal(new Set(batches.map((b) => b.mediaKey)).size, 1);
   });
 
@@ -211,7 +214,8 @@ describe('rtp-collector learns streams from SDP', () => {
     w.call(T0 + 30_000_000, 'c2', alice, bob);
     w.rtp(T0 + 30_200_000, bob.ip, 6000, alice.ip, 4000, 2);
     const { batches } = run(w, { announcementLingerMs: 5_000 });
-    assert.deepEqual(batches.map((b) => [b.callId, b.batchSequence]), [['c1', 0], ['c2', 1]]);
+    const first = batches[0]?.batchSequence ?? 0;
+    assert.deepEqual(batches.map((b) => [b.callId, b.batchSequence - first]), [['c1', 0], ['c2', 1]]);
   });
 
   test('AGENT call events announce media like SDP does', () => {

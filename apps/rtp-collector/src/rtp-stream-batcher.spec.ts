@@ -17,13 +17,13 @@ function setup(options: { maxPackets?: number; windowMs?: number; partitions?: n
 }
 
 describe('RtpStreamBatcher', () => {
-  test('cuts a stream into batches of maxPackets, the rest at finish, numbered from 0', () => {
+  test('cuts a stream into batches of maxPackets, the rest at finish, numbered up from the first packet\'s capture time in ms', () => {
     const { batcher, stream, packet, batches } = setup({ maxPackets: 3 });
     const s = stream(4000);
     for (let i = 0; i < 7; i++) batcher.add(s, 1_000_000 + i * 20_000, packet(i));
     assert.deepEqual(batches().map((b) => b.value.packets.length), [3, 3]);
     batcher.finish();
-    assert.deepEqual(batches().map((b) => [b.value.batchSequence, b.value.packets.length]), [[0, 3], [1, 3], [2, 1]]);
+    assert.deepEqual(batches().map((b) => [b.value.batchSequence, b.value.packets.length]), [[1000, 3], [1001, 3], [1002, 1]]);
     assert.deepEqual(batches().flatMap((b) => b.value.packets.map((p) => p.data[12])), [0, 1, 2, 3, 4, 5, 6]);
     assert.deepEqual(batches()[0]?.value.packets.map((p) => p.captureTimeUs), [1_000_000, 1_020_000, 1_040_000]);
     assert.equal(new Set(batches().map((b) => b.value.batchId)).size, 3);
@@ -66,7 +66,21 @@ describe('RtpStreamBatcher', () => {
     batcher.setCallId(s, 'call-2');
     batcher.add(s, 1_020_000, packet(2));
     batcher.finish();
-    assert.deepEqual(batches().map((b) => [b.value.callId, b.value.batchSequence]), [['call-1', 0], ['call-2', 1]]);
+    assert.deepEqual(batches().map((b) => [b.value.callId, b.value.batchSequence]), [['call-1', 1000], ['call-2', 1001]]);
+  });
+
+  test('a stream seen again (a restarted collector) numbers its batches above those it sent before', () => {
+    const before = setup();
+    const s1 = before.stream(4000);
+    for (let i = 0; i < 200; i++) before.batcher.add(s1, 1_000_000 + i * 20_000, before.packet(i));
+    before.batcher.finish();
+    const last = Math.max(...before.batches().map((b) => b.value.batchSequence));
+    const after = setup();
+    const s2 = after.stream(4000);
+    after.batcher.add(s2, 1_000_000 + 200 * 20_000, after.packet(0));
+    after.batcher.finish();
+    const first = after.batches()[0]?.value.batchSequence ?? -1;
+    assert.ok(first > last, `${first} > ${last}`);
   });
 
   test('watermarks: every window of capture time to every partition, never ahead of an unpublished packet, and a final one', () => {

@@ -20,6 +20,11 @@ export interface RtpStreamBatcherOptions {
   partitions: number;
   /** Payload bytes per batch at most, so a message stays under the topic's size limit. Default 1 MiB. */
   maxBatchBytes?: number;
+  /**
+   * Capture time of the oldest packet held elsewhere that may still be added (packets waiting for
+   * their announcement): watermarks stay before it. Default: nothing is held.
+   */
+  heldSinceUs?: () => number;
   /** Receives each batch and watermark, in the order they must be published. */
   emit: (batch: OutgoingRtpBatch) => void;
 }
@@ -43,8 +48,13 @@ export class RtpStream {
   firstUs = 0;
   /** Tells apart successive open batches in the window queue. */
   serial = 0;
-  /** Position of the next batch within the stream. */
-  nextSequence = 0;
+  /**
+   * Sequence of the next batch: counts up by one from the capture time, in ms, of the stream's
+   * first packet, so a stream seen again (after a restart of the collector, or an hour idle)
+   * carries on above its earlier batches (a stream sends far fewer than one batch per ms), and
+   * the same capture still gives the same ids. -1 until the first packet.
+   */
+  nextSequence = -1;
   lastUs = 0;
   totalPackets = 0;
 
@@ -75,7 +85,8 @@ const EMPTY_STREAM: RtpStreamId = {
  *
  * Watermarks: every `windowMs` of capture time, one watermark per partition carrying the latest
  * time up to which every captured packet has been emitted (just before the oldest open batch's
- * first packet, or the newest packet time when nothing is open); one more at `finish()`.
+ * first packet and the oldest packet still held for its announcement (`heldSinceUs`), or the
+ * newest packet time when nothing is open or held); one more at `finish()`.
  */
 export class RtpStreamBatcher {
   batches = 0;
@@ -138,7 +149,7 @@ export class RtpStreamBatcher {
     }
     if (this.maxUs >= this.nextTickUs) {
       this.nextTickUs = (Math.floor(this.maxUs / this.windowUs) + 1) * this.windowUs;
-      const oldest = this.oldestOpenUs();
+      const oldest = Math.min(this.oldestOpenUs(), this.options.heldSinceUs?.() ?? Infinity);
       this.watermark(Math.min(this.maxUs - 1, oldest - 1));
     }
   }
@@ -148,6 +159,7 @@ export class RtpStreamBatcher {
     this.advance(timeUs);
     if (stream.packets.length > 0 && (timeUs - stream.firstUs >= this.windowUs || stream.bytes + data.length > this.maxBytes)) this.flush(stream);
     if (stream.packets.length === 0) {
+      if (stream.nextSequence < 0) stream.nextSequence = Math.floor(timeUs / 1000);
       stream.firstUs = timeUs;
       stream.serial++;
       this.queue.push({ stream, serial: stream.serial, firstUs: timeUs });
@@ -180,12 +192,14 @@ export class RtpStreamBatcher {
     else if (this.maxUs !== -Infinity) this.watermark(this.maxUs, true);
   }
 
+  /** Capture time of the oldest open batch's first packet (not always the queue's first: held packets are added late). */
   private oldestOpenUs(): number {
+    let oldest = Infinity;
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const e = this.queue[i] as WindowEntry;
-      if (e.serial === e.stream.serial && e.stream.packets.length > 0) return e.firstUs;
+      if (e.serial === e.stream.serial && e.stream.packets.length > 0 && e.firstUs < oldest) oldest = e.firstUs;
     }
-    return Infinity;
+    return oldest;
   }
 
   private flush(stream: RtpStream): void {

@@ -29,3 +29,4 @@ export {
   type SipSideMedia, type SipCallSide, type SipCallEventBase, type SipCallStarted, type SipCallAnswered,
   type SipCallMediaUpdated, type SipCallEnded, type SipCallFailed, type SipCallEvent,
 } from './sip-dialog-tracker';
+export { SipCaptureReader, looksLikeSip, type SipCaptureReaderOptions } from './sip-capture-reader';
