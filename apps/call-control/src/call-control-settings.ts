@@ -15,6 +15,7 @@ export const callControlSettings = {
   sipPorts: setting.list('EARSHOT_SIP_PORTS', 'UDP and TCP ports whose traffic is always decoded as SIP.', ['5060', '5061'], PORT_LIST),
   sipOnAnyPort: setting.bool('EARSHOT_SIP_ANY_PORT', 'Also decode datagrams and TCP streams on other ports whose first line looks like SIP (a cheap check keeps RTP out).', true),
   recordEveryone: setting.bool('EARSHOT_RECORD_EVERYONE', 'Record every call, whatever the directory says (the call-control entry of qm.config.v1 can turn it on too).', false),
+  recordWhileDirectoryEmpty: setting.bool('EARSHOT_RECORD_WHILE_DIRECTORY_EMPTY', 'Record every call while the directory has no user (earshot run turns it on, so a new system records from the start); once it has users, their rules apply.', false),
   localDomains: setting.list('EARSHOT_LOCAL_DOMAINS', 'SIP domains that are ours (subdomains included), for the call direction; added to those of qm.config.v1.', []),
   localNumberPatterns: setting.optionalString('EARSHOT_LOCAL_NUMBER_PATTERNS', 'Regular expressions (whitespace-separated, each matching a whole number) of our extensions, for the call direction; added to those of qm.config.v1.'),
   agent: {

@@ -116,6 +116,19 @@ describe('DirectoryView: who a party is and whether to record', () => {
     assert.equal(new DirectoryView({ ...base, recordEveryone: true }).recordEveryone, true);
   });
 
+  test('record while the directory is empty: every call until the first user, then the users\' rules', () => {
+    const v = new DirectoryView({ ...base, recordWhileEmpty: true });
+    assert.equal(v.recordsEveryCallWhileEmpty, true);
+    assert.deepEqual([v.decide(call('c1', 'sip:2001@x', 'sip:2002@x')).record, v.decide(call('c1', 'sip:2001@x', 'sip:2002@x')).why], [true, 'directory empty: every call recorded']);
+    v.applyDirectory('nina', user('nina', { extensions: ['1003'], recording: { mode: 'NEVER', percentage: 0 } }));
+    assert.equal(v.recordsEveryCallWhileEmpty, false);
+    assert.equal(v.decide(call('c2', 'sip:2001@x', 'sip:2002@x')).record, false);
+    assert.equal(v.decide(call('c3', 'sip:1003@x', 'sip:2002@x')).record, false);
+    v.applyDirectory('nina', null);
+    assert.equal(v.decide(call('c4', 'sip:1003@x', 'sip:2002@x')).record, true);
+    assert.equal(new DirectoryView(base).decide(call('c5', 'sip:2001@x', 'sip:2002@x')).record, false, 'off unless asked for');
+  });
+
   test('the config topic: only the call-control key counts; domains and patterns add to the settings; a bad pattern is reported, the rest apply', () => {
     const v = new DirectoryView({ recordEveryone: false, localDomains: ['a.example'], localNumberPatterns: ['1\\d{3}'] });
     v.applyConfig('recorder', config({ serviceKind: 'recorder', recordEveryone: true }));

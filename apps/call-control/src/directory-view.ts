@@ -15,6 +15,11 @@ export const AGENT_TOKENS_CONFIG_KEY = 'call-control-agent-tokens';
 export interface DirectoryBaseSettings {
   /** EARSHOT_RECORD_EVERYONE; the config topic can turn it on too, never off. */
   readonly recordEveryone: boolean;
+  /**
+   * EARSHOT_RECORD_WHILE_DIRECTORY_EMPTY: every call is recorded while the directory has no user
+   * (a new system records from the start); once it has users, their rules apply. Default false.
+   */
+  readonly recordWhileEmpty?: boolean;
   readonly localDomains: readonly string[];
   readonly localNumberPatterns: readonly string[];
 }
@@ -105,6 +110,7 @@ class Index {
  *
  * Matching a party, first hit wins: its asserted identity (the network vouches for it) by URI then
  * by its user part as an extension, the same for its From/To URI, then the device addresses. A call is recorded when record-everyone is on,
+ * or while the directory is empty when recordWhileEmpty is set,
  * or when a matched user's rule says so (ALWAYS; PERCENTAGE when the call id's stable bucket is
  * below the percentage; NEVER never) — the caller's user first, then the callee's. One party's
  * NEVER does not stop the other party's ALWAYS: that user asked to be recorded.
@@ -188,6 +194,11 @@ export class DirectoryView {
     return this.base.recordEveryone || this.config?.recordEveryone === true;
   }
 
+  /** Whether every call is recorded now because the directory is empty (and the setting allows it). */
+  get recordsEveryCallWhileEmpty(): boolean {
+    return this.base.recordWhileEmpty === true && this.users.size === 0;
+  }
+
   /** The local domains and number patterns of the settings and the config topic together. */
   get localPolicy(): LocalPolicy {
     return {
@@ -229,6 +240,7 @@ export class DirectoryView {
       }
     }
     if (this.recordEveryone) return { record: true, userId: null, callerUserId, calleeUserId, why: 'record everyone' };
+    if (this.recordsEveryCallWhileEmpty) return { record: true, userId: null, callerUserId, calleeUserId, why: 'directory empty: every call recorded' };
     return { record: false, userId: null, callerUserId, calleeUserId, why: reasons.length > 0 ? reasons.join(', ') : 'no user matched' };
   }
 
