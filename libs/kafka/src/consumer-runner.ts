@@ -74,6 +74,12 @@ export interface ConsumerRunnerOptions<T extends TopicName> {
   sessionTimeoutMs?: number;
   /** Called with each error that sent a message to the dead-letter topic, for the app's log. */
   onDeadLetter?: (error: Error, message: { topic: string; partition: number; offset: string }) => void;
+  /**
+   * Called on every assignment (the first join and each rebalance) with the partitions this member
+   * now owns, in order and before any of them is fetched, and whether it is the first assignment.
+   * Default: none.
+   */
+  onAssigned?: (assigned: ReadonlyArray<{ topic: T; partitions: readonly number[] }>, first: boolean) => void;
 }
 
 /**
@@ -110,6 +116,15 @@ export class ConsumerRunner<T extends TopicName> {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
     this.seekOnJoin();
+    const onAssigned = this.options.onAssigned;
+    if (onAssigned) {
+      let joins = 0;
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        const assigned = Object.entries(payload.memberAssignment)
+          .map(([topic, partitions]) => ({ topic: topic as T, partitions: [...partitions].sort((a, b) => a - b) }));
+        onAssigned(assigned, joins++ === 0);
+      });
+    }
     this.started = true;
     await this.consumer.run({
       autoCommit: false,
@@ -186,7 +201,16 @@ export class ConsumerRunner<T extends TopicName> {
     });
   }
 
-  /** The underlying consumer, for seeking and events (e.g. GROUP_JOIN in tests). */
+  /**
+   * Rewinds a partition: the next fetch starts at `offset` (e.g. the first message of work that was
+   * lost with a database transaction). Messages of the batch in hand after this call are still
+   * handed to `handle`; callers that rewind ignore them until the rewound offset comes back.
+   */
+  rewind(topic: T, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
+  }
+
+  /** @deprecated the underlying kafkajs consumer; use `onAssigned` and `rewind`. Kept until the recorder moves to them. */
   get kafkaConsumer(): Consumer {
     return this.consumer;
   }

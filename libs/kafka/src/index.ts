@@ -8,3 +8,7 @@ export { UndecodableMessageError, KafkaUnavailableError, SchemaRejectedError, is
 export { localStackEndpoints } from './local-stack';
 export { provisionTopicsAndSchemas } from './provision';
 export { initialOffsetsFor } from './start-position';
+export { withAdmin, topicOffsets, partitionCount, committedOffsets, deleteGroupsQuietly, type PartitionOffsets } from './kafka-admin';
+export { CompactedTopicReader, type CompactedTopicReaderOptions, type CompactedTopicReadEnd } from './compacted-topic-reader';
+/** The Kafka client type, for apps that pass it along: apps never import kafkajs themselves. */
+export type { Kafka as KafkaClient } from 'kafkajs';
