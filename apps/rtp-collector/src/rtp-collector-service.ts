@@ -27,9 +27,20 @@ async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
 }
 
 /**
+ * Where the collector starts reading qm.call-control.v1 in live mode, at every start: `lookBackS`
+ * before now, so the calls in progress (set up while it was down, or before it first ran) are
+ * known again, without replaying all history; never before `startFrom` when that is a time.
+ */
+function callEventsFromMs(lookBackS: number, startFrom: string, nowMs: number): number {
+  const floor = /^\d+$/.test(startFrom) ? Number(startFrom) : Date.parse(startFrom);
+  return Math.max(nowMs - lookBackS * 1000, Number.isNaN(floor) ? -Infinity : floor);
+}
+
+/**
  * The rtp-collector service: a capture file (processed as fast as it can be, then done) or a live
- * interface, through RtpCapturePipeline, to qm.rtp.v1 through RtpBatchPublisher; AGENT call
- * events from qm.call-control.v1 announce media beside the SIP it captures itself.
+ * interface, through RtpCapturePipeline, to qm.rtp.v1 through RtpBatchPublisher. Call events
+ * from qm.call-control.v1 (every source) announce media beside the SIP it captures itself; see
+ * the README for why it reads both.
  */
 export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   const { config, log, kafka, codec, instanceId, counters } = ctx;
@@ -42,11 +53,12 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   const maxPending = config.maxPendingMb * 1024 * 1024;
   const file = config.capture.file;
   let backpressureDrops = 0;
-  let agentEvents = 0;
 
   const pipeline = new RtpCapturePipeline({
     instanceId, partitions, heuristic: config.heuristic, maxPackets: config.batch.maxPackets, windowMs: config.batch.windowMs,
     announcementLingerMs: config.announcementLingerMs,
+    sip: { sipPorts: config.sipPorts.map(Number), sipOnAnyPort: config.sipOnAnyPort, tracker: { establishedIdleTimeoutMs: config.idleTimeoutS * 1000 } },
+    hold: { holdMs: config.hold.ms, maxBytes: config.hold.maxMb * 1024 * 1024 },
     emit: (batch) => {
       // Live capture cannot be paused: past the limit, batches (never watermarks) are shed and counted.
       if (file === null && batch.partition === undefined && publisher.pendingBytes > maxPending) {
@@ -60,7 +72,6 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   const counts = (): Record<string, number> => ({
     ...pipeline.snapshot(),
     'dropped.backpressure': backpressureDrops,
-    'agent.events': agentEvents,
     'kafka.requests': publisher.requests,
     'kafka.messages': publisher.sentMessages,
   });
@@ -76,13 +87,26 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     return now;
   };
 
+  // Live, the calls in progress must be learnt again at each start (the announcements live in
+  // memory): the first assignment seeks back `callEventLookBackS` whatever the group committed;
+  // later ones (a rebalance) resume from the commits. A file is read from kafka.startFrom.
+  const lookBack = file === null
+    ? await initialOffsetsFor(kafka, [TOPICS.callControl], String(callEventsFromMs(config.callEventLookBackS, config.kafka.startFrom, Date.now())))
+    : undefined;
+  let soughtBack = false;
   const agent = new ConsumerRunner({
-    kafka, codec, groupId: `${config.kafka.groupPrefix}-rtp-collector-agent-${instanceId}`, topics: [TOPICS.callControl],
-    initialOffsets: await initialOffsetsFor(kafka, [TOPICS.callControl], config.kafka.startFrom),
+    kafka, codec, groupId: `${config.kafka.groupPrefix}-rtp-collector-calls-${instanceId}`, topics: [TOPICS.callControl],
+    ...(lookBack === undefined
+      ? { initialOffsets: await initialOffsetsFor(kafka, [TOPICS.callControl], config.kafka.startFrom) }
+      : {
+          assignedOffsets: async () => {
+            if (soughtBack) return new Map<string, ReadonlyMap<number, string>>();
+            soughtBack = true;
+            return lookBack;
+          },
+        }),
     handle: async (m) => {
-      if (m.value?.source !== 'AGENT') return;
-      agentEvents++;
-      pipeline.applyCallEvent(m.value);
+      if (m.value !== null) pipeline.applyCallEvent(m.value);
     },
     onDeadLetter: (error, where) => log.warn('undecodable call event sent to the dead-letter topic', { error, ...where }),
   });
