@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { EVENT_SCHEMAS, sampleEvents, TOPICS, type AuditEntry, type CallEvent, type TopicName } from '@earshot/events';
 import {
-  ConsumerRunner, deadLetterTopic, EventCodec, EventProducer, readDeadLetterInfo, SchemaRejectedError, valueSubject,
+  CompactedTopicReader, ConsumerRunner, deadLetterTopic, EventCodec, EventProducer, readDeadLetterInfo, SchemaRejectedError, valueSubject,
   type DecodedMessage,
 } from './index';
 import { connectTestStack, endOffsets, eventually } from './testing/test-stack';
@@ -187,5 +187,28 @@ describe('libs/kafka against the real stack', () => {
     assert.ok(redelivered < handledBeforeKill, `everything was redelivered (${redelivered}): the restart did not resume from a commit`);
     assert.ok(redelivered <= 100, `redelivered ${redelivered}: more than the 100 messages between two commits`);
     process.stdout.write(`# crash test: ${handledBeforeKill} handled before SIGKILL, ${redelivered} redelivered, ${total} unique\n`);
+  });
+  test('a compacted topic read to its end, then followed: the latest value per key, tombstones as deletions', async () => {
+    const key = `compacted-${run}`;
+    const config = sampleEvents()[TOPICS.config];
+    await producer.send(TOPICS.config, [{ key, value: { ...config, revision: 1 } }, { key, value: { ...config, revision: 2 } }]);
+    const seen: Array<number | null> = [];
+    const reader = new CompactedTopicReader({
+      kafka, codec, topics: [TOPICS.config], groupIdBase: `compacted-reader-${run}`,
+      apply: (_topic, k, value) => {
+        if (k === key) seen.push(value === null ? null : value.revision);
+      },
+    });
+    try {
+      // Everything on the topic when start() was called has been applied once it resolves.
+      assert.equal(await reader.start(), 'read');
+      assert.deepEqual(seen.slice(-2), [1, 2]);
+      assert.equal(reader.unread.size, 0);
+      await producer.sendTombstone(TOPICS.config, key);
+      await eventually('the tombstone applied while following', () => seen.at(-1) === null);
+    } finally {
+      await reader.stop();
+      await producer.sendTombstone(TOPICS.config, key);
+    }
   });
 });
