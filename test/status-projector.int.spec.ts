@@ -51,8 +51,11 @@ describe('status projector on the real stack', () => {
     cpSync(MIGRATIONS_DIR, dir, { recursive: true });
     writeFileSync(join(dir, '001-projection.sql'), '-- edited\n', { flag: 'a' });
     await assert.rejects(runMigrations(db.pool, { dir }), (e: unknown) => e instanceof MigrationError && /001-projection\.sql was edited after it was applied/.test(e.message));
-    writeFileSync(join(dir, '999-broken.sql'), 'create table projection.broken (;');
     cpSync(join(MIGRATIONS_DIR, '001-projection.sql'), join(dir, '001-projection.sql'));
+    // Schemas are named {projection} and {console} in migrations, so that EARSHOT_PG_SCHEMA_PREFIX moves them.
+    writeFileSync(join(dir, '999-broken.sql'), 'create table projection.broken (id int);');
+    await assert.rejects(runMigrations(db.pool, { dir }), /999-broken\.sql names the schema projection literally/);
+    writeFileSync(join(dir, '999-broken.sql'), 'create table {projection}.broken (;');
     await assert.rejects(runMigrations(db.pool, { dir }), /migration 999-broken\.sql failed/);
     assert.equal(await count(db.pool, "select count(*) as n from public.schema_migrations where version = '999'"), 0, 'a failed migration is not recorded');
   });

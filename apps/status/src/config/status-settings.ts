@@ -15,7 +15,7 @@ export const statusSettings = {
     rebuild: setting.bool('EARSHOT_PROJECTOR_REBUILD', 'Empty every projection.* table at start and replay the topics (see apps/status/README.md); set it for one start only.', false),
   },
   api: {
-    schemaPrefix: setting.string('EARSHOT_PG_SCHEMA_PREFIX', 'Prefix of the projection and console schemas the REST API reads (tests use a fresh pair, e.g. t1234_); "none" for the schemas projection and console.', 'none',
+    schemaPrefix: setting.string('EARSHOT_PG_SCHEMA_PREFIX', 'Prefix of the projection and console schemas that the migrations create, the projector writes and the REST API reads (tests use a fresh pair, e.g. t1234_); "none" for the schemas projection and console.', 'none',
       { pattern: /^(none|[a-z][a-z0-9_]{0,40})$/, hint: 'none or lower-case letters, digits and _' }),
     adminPassword: setting.string('EARSHOT_ADMIN_PASSWORD', 'Password of the first account (admin), created on start when there is no account; local development only.', 'earshot-admin'),
     sessionTtlMinutes: setting.int('EARSHOT_SESSION_TTL_MINUTES', 'How long a console session (login) stays valid.', 720, { min: 1, max: 43_200 }),

@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown 
 import { Pool } from 'pg';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status-config.module';
 import { runMigrations } from './migration-runner';
+import { schemaNames } from './schema-names';
 
 /**
  * Injection token of the PostgreSQL pool: the status service is the only component that talks to
@@ -15,7 +16,7 @@ export class DatabasePool implements OnApplicationShutdown {
   readonly pool: Pool;
   private migrated: Promise<void> | undefined;
 
-  constructor(@Inject(STATUS_CONFIG) config: StatusConfig) {
+  constructor(@Inject(STATUS_CONFIG) private readonly config: StatusConfig) {
     this.pool = new Pool({ connectionString: config.postgres.url, max: 10 });
   }
 
@@ -23,6 +24,7 @@ export class DatabasePool implements OnApplicationShutdown {
   migrate(): Promise<void> {
     const log = new Logger('database');
     this.migrated ??= runMigrations(this.pool, {
+      schemas: schemaNames(this.config.api.schemaPrefix),
       onApplied: (m) => log.log(`migration ${m.name} applied in ${m.ms} ms`),
     }).then(() => undefined);
     return this.migrated;

@@ -4,6 +4,7 @@ import { ReasonCounters } from '@earshot/errors';
 import { initialOffsetsFor } from '@earshot/kafka';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status-config.module';
 import { PG_POOL } from '../database/database.module';
+import { schemaNames, tableNames } from '../database/schema-names';
 import { KafkaConnections } from '../kafka/kafka.module';
 import { PROJECTED_TOPICS } from './projection-store';
 import { Projector } from './projector';
@@ -20,9 +21,9 @@ class ForwardingCounters extends ReasonCounters {
   }
 }
 
-/** Empties every projection table (not console.*): the next start replays the topics into them. */
-export async function emptyProjection(pool: Pool): Promise<string[]> {
-  const tables = (await pool.query<{ name: string }>("select format('%I.%I', schemaname, tablename) as name from pg_tables where schemaname = 'projection' order by 1")).rows.map((r) => r.name);
+/** Empties every table of the projection schema (not console.*): the next start replays the topics into them. */
+export async function emptyProjection(pool: Pool, projectionSchema = schemaNames().projection): Promise<string[]> {
+  const tables = (await pool.query<{ name: string }>("select format('%I.%I', schemaname, tablename) as name from pg_tables where schemaname = $1 order by 1", [projectionSchema])).rows.map((r) => r.name);
   if (tables.length > 0) await pool.query(`truncate ${tables.join(', ')}`);
   return tables;
 }
@@ -42,20 +43,21 @@ export class ProjectionService implements OnApplicationBootstrap, OnModuleDestro
   async onApplicationBootstrap(): Promise<void> {
     const settings = this.config.projector;
     if (!settings.enabled) return;
+    const schemas = schemaNames(this.config.api.schemaPrefix);
     if (settings.rebuild) {
-      const tables = await emptyProjection(this.pool);
+      const tables = await emptyProjection(this.pool, schemas.projection);
       this.log.warn(`rebuild: emptied ${tables.length} projection tables; replaying the topics`);
     }
     const groupId = `${this.config.kafka.groupPrefix}-status-projector`;
     this.projector = new Projector({
-      kafka: this.connections.kafka, codec: this.connections.codec, pool: this.pool, groupId,
+      kafka: this.connections.kafka, codec: this.connections.codec, pool: this.pool, groupId, tables: tableNames(schemas),
       batchEvents: settings.batchEvents,
       initialOffsets: await initialOffsetsFor(this.connections.kafka, PROJECTED_TOPICS, this.config.kafka.startFrom),
       counters: new ForwardingCounters(this.connections.counters, 'projector.'),
       onDeadLetter: (error, m) => this.log.warn(`event sent to ${m.topic}.dlq (partition ${m.partition}, offset ${m.offset}): ${error.message}`),
     });
     await this.projector.start();
-    this.log.log(`projecting ${PROJECTED_TOPICS.join(', ')} as group ${groupId}`);
+    this.log.log(`projecting ${PROJECTED_TOPICS.join(', ')} into ${schemas.projection} as group ${groupId}`);
   }
 
   /** The projector's counters (events applied, duplicates, rejected by reason, transactions), or null when it does not run. */

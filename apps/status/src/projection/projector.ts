@@ -4,6 +4,7 @@ import { EarshotError, ReasonCounters } from '@earshot/errors';
 import { ConsumerRunner, type DecodedMessage, type EventCodec } from '@earshot/kafka';
 import { applyEvent, PROJECTED_TOPICS, type ProjectedEvent, type ProjectedTopic } from './projection-store';
 import { ProjectionRejectedError } from './projection-rows';
+import { tableNames, type TableNames } from '../database/schema-names';
 
 /** Options of the projector. */
 export interface ProjectorOptions {
@@ -13,6 +14,8 @@ export interface ProjectorOptions {
   pool: Pool;
   /** Consumer group, also the key of its rows in projection.applied_offsets. */
   groupId: string;
+  /** The tables to write (EARSHOT_PG_SCHEMA_PREFIX, database/schema-names.ts). Default: the unprefixed `projection.*`. */
+  tables?: TableNames;
   /** Events per PostgreSQL transaction at most (rows and offsets committed together). Default 500. */
   batchEvents?: number;
   /**
@@ -68,9 +71,11 @@ export class Projector {
   private readonly open = new Map<string, OpenTransaction>();
   /** Partitions whose transaction was lost mid-batch: their messages are ignored until the batch ends and the seek back applies. */
   private readonly rewinding = new Set<string>();
+  private readonly tables: TableNames;
 
   constructor(private readonly options: ProjectorOptions) {
     this.counters = options.counters ?? new ReasonCounters();
+    this.tables = options.tables ?? tableNames();
     this.runner = new ConsumerRunner<ProjectedTopic>({
       kafka: options.kafka, codec: options.codec, groupId: options.groupId, topics: PROJECTED_TOPICS,
       counters: this.counters,
@@ -100,7 +105,7 @@ export class Projector {
     await this.abandonAll();
     this.rewinding.clear();
     const stored = await this.options.pool.query<{ topic: string; partition: number; next_offset: string }>(
-      'select topic, partition, next_offset from projection.applied_offsets where consumer_group = $1', [this.options.groupId]);
+      `select topic, partition, next_offset from ${this.tables.appliedOffsets} where consumer_group = $1`, [this.options.groupId]);
     const out = new Map<string, Map<number, string>>();
     const set = (topic: string, partition: number, offset: string): void => {
       if (!out.has(topic)) out.set(topic, new Map());
@@ -149,7 +154,7 @@ export class Projector {
       return this.lost(key, tx, error);
     }
     try {
-      const outcome = await applyEvent(tx.client, { topic: m.topic, key: m.key, value: m.value } as ProjectedEvent);
+      const outcome = await applyEvent(tx.client, { topic: m.topic, key: m.key, value: m.value } as ProjectedEvent, this.tables);
       await tx.client.query('release savepoint projected_event');
       tx.last = offset;
       this.counters.inc(`events.${outcome}`);
@@ -193,7 +198,7 @@ export class Projector {
     const tx = this.open.get(key) ?? await this.begin(topic, partition, BigInt(next));
     try {
       if (tx.storedNext === null || BigInt(next) > tx.storedNext) {
-        await tx.client.query(`insert into projection.applied_offsets (consumer_group, topic, partition, next_offset) values ($1, $2, $3, $4)
+        await tx.client.query(`insert into ${this.tables.appliedOffsets} (consumer_group, topic, partition, next_offset) values ($1, $2, $3, $4)
           on conflict (consumer_group, topic, partition) do update set next_offset = excluded.next_offset`, [this.options.groupId, topic, partition, next]);
       }
       await tx.client.query('commit');
@@ -225,7 +230,7 @@ export class Projector {
       await client.query("set local lock_timeout = '60s'");
       await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [`${this.options.groupId}/${topic}`, partition]);
       const r = await client.query<{ next_offset: string }>(
-        'select next_offset from projection.applied_offsets where consumer_group = $1 and topic = $2 and partition = $3', [this.options.groupId, topic, partition]);
+        `select next_offset from ${this.tables.appliedOffsets} where consumer_group = $1 and topic = $2 and partition = $3`, [this.options.groupId, topic, partition]);
       const stored = r.rows[0];
       const tx: OpenTransaction = { client, storedNext: stored ? BigInt(stored.next_offset) : null, first, last: first - 1n };
       this.open.set(`${topic}/${partition}`, tx);

@@ -1,11 +1,11 @@
--- The projection of the topics (rebuilt by replaying them: `projection.*` tables only) and the
--- status service's own state (`console.*`: accounts, sessions, API tokens, which are not events).
+-- The projection of the topics (rebuilt by replaying them: `{projection}.*` tables only) and the
+-- status service's own state (`{console}.*`: accounts, sessions, API tokens, which are not events).
 
-create schema if not exists projection;
-create schema if not exists console;
+create schema if not exists {projection};
+create schema if not exists {console};
 
 -- Offsets the projector has applied, written in the same transaction as the rows they changed.
-create table projection.applied_offsets (
+create table {projection}.applied_offsets (
   consumer_group text not null,
   topic          text not null,
   partition      int  not null,
@@ -14,7 +14,7 @@ create table projection.applied_offsets (
 );
 
 -- One row per call (qm.call-control.v1), updated by each CallEvent in sequence order.
-create table projection.calls (
+create table {projection}.calls (
   call_id             text primary key,
   state               text not null check (state in ('ringing', 'answered', 'ended', 'failed')),
   direction           text not null,
@@ -43,13 +43,13 @@ create table projection.calls (
   call_control_instance text not null,
   has_recording       boolean not null default false
 );
-create index calls_started on projection.calls (started_at desc, call_id desc);
-create index calls_user on projection.calls (recorded_user_id, started_at desc);
-create index calls_caller_user on projection.calls (caller_user);
-create index calls_callee_user on projection.calls (callee_user);
+create index calls_started on {projection}.calls (started_at desc, call_id desc);
+create index calls_user on {projection}.calls (recorded_user_id, started_at desc);
+create index calls_caller_user on {projection}.calls (caller_user);
+create index calls_callee_user on {projection}.calls (callee_user);
 
 -- Every event of a call, for the timeline (call-control and recordings events alike).
-create table projection.call_timeline (
+create table {projection}.call_timeline (
   event_id     text primary key,
   call_id      text not null,
   topic        text not null,
@@ -58,10 +58,10 @@ create table projection.call_timeline (
   instance_id  text not null,
   detail       jsonb not null
 );
-create index call_timeline_call on projection.call_timeline (call_id, capture_time, event_id);
+create index call_timeline_call on {projection}.call_timeline (call_id, capture_time, event_id);
 
 -- One row per leg (qm.recordings.v1 LEG_STARTED / LEG_COMPLETED).
-create table projection.legs (
+create table {projection}.legs (
   call_id        text not null,
   leg_id         text not null,
   side           text not null,
@@ -88,7 +88,7 @@ create table projection.legs (
 );
 
 -- The playable recording of a call (qm.recordings.v1 CONVERTED / FAILED).
-create table projection.recordings (
+create table {projection}.recordings (
   call_id      text primary key,
   state        text not null check (state in ('completed', 'converted', 'failed')),
   path         text,
@@ -103,7 +103,7 @@ create table projection.recordings (
 );
 
 -- The directory (qm.directory.v1, compacted; a tombstone deletes the user).
-create table projection.users (
+create table {projection}.users (
   user_id        text primary key,
   display_name   text not null,
   extensions     text[] not null default '{}',
@@ -115,16 +115,16 @@ create table projection.users (
   updated_at     timestamptz not null,
   updated_by     text not null
 );
-create table projection.devices (
-  user_id     text not null references projection.users (user_id) on delete cascade,
+create table {projection}.devices (
+  user_id     text not null references {projection}.users (user_id) on delete cascade,
   ip          text not null,
   description text,
   primary key (user_id, ip)
 );
-create index users_team on projection.users (team);
+create index users_team on {projection}.users (team);
 
 -- Service settings (qm.config.v1, compacted), kept whole.
-create table projection.service_config (
+create table {projection}.service_config (
   service_kind text primary key,
   revision     bigint not null,
   updated_at   timestamptz not null,
@@ -133,7 +133,7 @@ create table projection.service_config (
 );
 
 -- Service instances (qm.services.v1, compacted heartbeats).
-create table projection.service_instances (
+create table {projection}.service_instances (
   instance_id   text primary key,
   service_kind  text not null,
   host          text not null,
@@ -148,7 +148,7 @@ create table projection.service_instances (
 );
 
 -- Who played, downloaded or monitored which call (qm.audit.v1).
-create table projection.audit_entries (
+create table {projection}.audit_entries (
   event_id       text primary key,
   user_id        text not null,
   action         text not null,
@@ -157,11 +157,11 @@ create table projection.audit_entries (
   at             timestamptz not null,
   remote_address text
 );
-create index audit_call on projection.audit_entries (call_id, at);
-create index audit_user on projection.audit_entries (user_id, at);
+create index audit_call on {projection}.audit_entries (call_id, at);
+create index audit_user on {projection}.audit_entries (user_id, at);
 
 -- Console accounts: local, hashed passwords (scrypt), roles.
-create table console.accounts (
+create table {console}.accounts (
   username      text primary key,
   password_hash text not null,
   role          text not null check (role in ('admin', 'supervisor', 'agent')),
@@ -169,14 +169,14 @@ create table console.accounts (
   user_id       text,
   created_at    timestamptz not null default now()
 );
-create table console.sessions (
+create table {console}.sessions (
   token_sha256 text primary key,
-  username     text not null references console.accounts (username) on delete cascade,
+  username     text not null references {console}.accounts (username) on delete cascade,
   created_at   timestamptz not null default now(),
   expires_at   timestamptz not null
 );
 -- API tokens, e.g. for the PBX server-agent ingest.
-create table console.api_tokens (
+create table {console}.api_tokens (
   token_sha256 text primary key,
   name         text not null unique,
   scope        text not null check (scope in ('agent-ingest', 'read')),
