@@ -44,17 +44,43 @@ function audioEndpoints(media: readonly MediaDescription[]): string[] {
   return out;
 }
 
+/** A call's claim on a media endpoint: since when (capture time of the SDP that announced it, or of the packet it was latched from). */
+interface EndpointClaim {
+  callId: string;
+  sinceUs: number;
+}
+
+/**
+ * Who owns a stream over a span of capture time: `call` (or null) for every packet with
+ * `fromUs <= t < untilUs`, as long as the directory's `version` has not changed.
+ */
+export interface StreamOwner {
+  call: CallMedia | null;
+  fromUs: number;
+  untilUs: number;
+  version: number;
+}
+
 /**
  * The calls known from qm.call-control.v1 and which RTP belongs to them: an index from media
  * endpoint (ip:port) to the calls that announced it in SDP (following MEDIA_UPDATED; old endpoints
- * stay, so packets sent before a re-INVITE still match) or were seen sending from it (latching).
+ * stay, so packets sent before a re-INVITE still match) or were seen sending from it (latching),
+ * each claim with the capture time it was made: a later call announcing the same endpoint (ports
+ * reused, a fixed SSRC) takes the stream from then on.
  */
 export class CallDirectory {
   readonly calls = new Map<string, CallMedia>();
-  private readonly byEndpoint = new Map<string, string[]>();
+  private readonly byEndpoint = new Map<string, EndpointClaim[]>();
+  private changes = 0;
 
-  /** Applies one CallEvent; returns the call, or null for a duplicate. */
-  apply(ev: CallEvent): CallMedia | null {
+  /** Bumped whenever a claim, a call's end or the set of calls changes: cached owners are then stale. */
+  get version(): number { return this.changes; }
+
+  /**
+   * Applies one CallEvent; returns the call and the endpoints it claimed anew (or whose call ended),
+   * or null for a duplicate.
+   */
+  apply(ev: CallEvent): { call: CallMedia; touched: string[] } | null {
     let call = this.calls.get(ev.callId);
     if (!call) {
       call = {
@@ -63,9 +89,11 @@ export class CallDirectory {
         callerLatched: new Set(), calleeLatched: new Set(), callerMedia: [], calleeMedia: [], mediaVersion: 0, eventIds: new Set(),
       };
       this.calls.set(ev.callId, call);
+      this.changes++;
     }
     if (call.eventIds.has(ev.eventId)) return null;
     call.eventIds.add(ev.eventId);
+    const touched: string[] = [];
     if (ev.captureTimeUs < call.startUs) call.startUs = ev.captureTimeUs;
     if (ev.captureTimeUs > call.lastEventUs) call.lastEventUs = ev.captureTimeUs;
     if (ev.kind === 'ANSWERED' || ev.kind === 'MEDIA_UPDATED') call.answered = true;
@@ -73,35 +101,46 @@ export class CallDirectory {
       call.endUs = ev.captureTimeUs;
       call.endKind = ev.kind;
       call.endedByTimeout = ev.endedBy === 'TIMEOUT';
+      this.changes++;
+      touched.push(...call.callerEndpoints, ...call.calleeEndpoints, ...call.callerLatched, ...call.calleeLatched);
     }
-    for (const ep of audioEndpoints(ev.callerMedia)) this.addEndpoint(call, call.callerEndpoints, ep);
-    for (const ep of audioEndpoints(ev.calleeMedia)) this.addEndpoint(call, call.calleeEndpoints, ep);
+    for (const ep of audioEndpoints(ev.callerMedia)) if (this.addEndpoint(call, call.callerEndpoints, ep, ev.captureTimeUs)) touched.push(ep);
+    for (const ep of audioEndpoints(ev.calleeMedia)) if (this.addEndpoint(call, call.calleeEndpoints, ep, ev.captureTimeUs)) touched.push(ep);
     if (ev.sequence > call.sequence) {
       call.sequence = ev.sequence;
       if (ev.callerMedia.length > 0) call.callerMedia = ev.callerMedia;
       if (ev.calleeMedia.length > 0) call.calleeMedia = ev.calleeMedia;
       call.mediaVersion++;
     }
-    return call;
+    return { call, touched };
   }
 
-  private addEndpoint(call: CallMedia, set: Set<string>, ep: string): void {
-    if (set.has(ep)) return;
+  private addEndpoint(call: CallMedia, set: Set<string>, ep: string, atUs: number): boolean {
+    if (set.has(ep)) return false;
     set.add(ep);
-    const list = this.byEndpoint.get(ep);
-    if (!list) this.byEndpoint.set(ep, [call.callId]);
-    else if (!list.includes(call.callId)) list.push(call.callId);
+    this.claim(call.callId, ep, atUs);
+    return true;
   }
 
-  /** Remembers that `side`'s packets come from `ep` (NAT: not what its SDP said). */
-  latch(call: CallMedia, side: 'CALLER' | 'CALLEE', ep: string): void {
+  private claim(callId: string, ep: string, atUs: number): void {
+    const list = this.byEndpoint.get(ep);
+    if (!list) this.byEndpoint.set(ep, [{ callId, sinceUs: atUs }]);
+    else {
+      const mine = list.find((c) => c.callId === callId);
+      if (!mine) list.push({ callId, sinceUs: atUs });
+      else if (atUs < mine.sinceUs) mine.sinceUs = atUs;
+      else return;
+    }
+    this.changes++;
+  }
+
+  /** Remembers that `side`'s packets come from `ep` (NAT: not what its SDP said), from capture time `atUs`. */
+  latch(call: CallMedia, side: 'CALLER' | 'CALLEE', ep: string, atUs: number): void {
     const own = side === 'CALLER' ? call.callerEndpoints : call.calleeEndpoints;
     const latched = side === 'CALLER' ? call.callerLatched : call.calleeLatched;
     if (own.has(ep) || latched.has(ep)) return;
     latched.add(ep);
-    const list = this.byEndpoint.get(ep);
-    if (!list) this.byEndpoint.set(ep, [call.callId]);
-    else if (!list.includes(call.callId)) list.push(call.callId);
+    this.claim(call.callId, ep, atUs);
   }
 
   /** Forgets a call and its endpoints. */
@@ -109,35 +148,57 @@ export class CallDirectory {
     const call = this.calls.get(callId);
     if (!call) return;
     this.calls.delete(callId);
+    this.changes++;
     for (const ep of [...call.callerEndpoints, ...call.calleeEndpoints, ...call.callerLatched, ...call.calleeLatched]) {
       const list = this.byEndpoint.get(ep);
       if (!list) continue;
-      const rest = list.filter((id) => id !== callId);
+      const rest = list.filter((c) => c.callId !== callId);
       if (rest.length === 0) this.byEndpoint.delete(ep);
       else this.byEndpoint.set(ep, rest);
     }
   }
 
   /**
-   * The call a stream with no call id belongs to, by its endpoints: the destination announced or
-   * latched first (the sender targets what the receiver announced), then the source (symmetric
-   * RTP). Of several calls on one endpoint (ports are reused), the latest started one whose life
-   * (start to end plus `lingerUs`) covers `atUs`.
+   * The call a stream from `src` to `dst` belongs to at capture time `atUs`, by its endpoints: the
+   * destination's claims first (the sender targets what the receiver announced), then the source's
+   * (symmetric RTP). Of the calls claiming an endpoint whose life (to end plus `lingerUs`) covers
+   * `atUs`, the one that claimed it last at or before `atUs` (ports and SSRCs are reused: a later
+   * call takes the stream from its SDP on; the earlier keeps what came before); when every claim is
+   * later than `atUs` (RTP ahead of its SDP), the earliest. Also says over which span of capture
+   * time the answer holds, so a batch is routed with one look-up per change of owner.
    */
-  match(src: string, dst: string, atUs: number, lingerUs: number): CallMedia | null {
+  owner(src: string, dst: string, atUs: number, lingerUs: number): StreamOwner {
+    let fromUs = Number.NEGATIVE_INFINITY;
+    let untilUs = Number.POSITIVE_INFINITY;
+    const bound = (b: number): void => {
+      if (b <= atUs) { if (b > fromUs) fromUs = b; } else if (b < untilUs) untilUs = b;
+    };
+    let found: CallMedia | null = null;
     for (const ep of [dst, src]) {
-      const ids = this.byEndpoint.get(ep);
-      if (!ids) continue;
-      let best: CallMedia | null = null;
-      for (const id of ids) {
-        const c = this.calls.get(id);
-        if (!c) continue;
-        if (c.endUs !== null && atUs > c.endUs + lingerUs) continue;
-        if (!best || c.startUs > best.startUs || (c.startUs === best.startUs && c.callId > best.callId)) best = c;
+      const claims = this.byEndpoint.get(ep);
+      if (!claims) continue;
+      let before: { call: CallMedia; sinceUs: number } | null = null;
+      let after: { call: CallMedia; sinceUs: number } | null = null;
+      for (const c of claims) {
+        const call = this.calls.get(c.callId);
+        if (!call) continue;
+        bound(c.sinceUs);
+        if (call.endUs !== null) bound(call.endUs + lingerUs + 1);
+        if (call.endUs !== null && atUs > call.endUs + lingerUs) continue;
+        if (c.sinceUs <= atUs) {
+          if (!before || c.sinceUs > before.sinceUs || (c.sinceUs === before.sinceUs && c.callId > before.call.callId)) before = { call, sinceUs: c.sinceUs };
+        } else if (!after || c.sinceUs < after.sinceUs || (c.sinceUs === after.sinceUs && c.callId > after.call.callId)) {
+          after = { call, sinceUs: c.sinceUs };
+        }
       }
-      if (best) return best;
+      if (!found) found = before?.call ?? after?.call ?? null;
     }
-    return null;
+    return { call: found, fromUs, untilUs, version: this.changes };
+  }
+
+  /** The call a stream belongs to at `atUs` (see `owner`). */
+  match(src: string, dst: string, atUs: number, lingerUs: number): CallMedia | null {
+    return this.owner(src, dst, atUs, lingerUs).call;
   }
 }
 

@@ -9,7 +9,7 @@ import type { recorderSettings } from './recorder-settings';
 /** How long the recorder waits at start for call control to be read up to its end before reading RTP. */
 const CALLS_CATCH_UP_MS = 60_000;
 
-/** Serialises async work (advance, produce, reset): the two consumers call in concurrently. */
+/** Serialises the produce step: both consumers' batches end with one, and events must go out in order. */
 function serial(): <T>(fn: () => Promise<T> | T) => Promise<T> {
   let chain: Promise<unknown> = Promise.resolve();
   return <T>(fn: () => Promise<T> | T): Promise<T> => {
@@ -58,6 +58,7 @@ export async function startRecorder(ctx: ServiceContext<typeof recorderSettings>
     orphanTimeoutS: config.orphanTimeoutS, unclaimedMaxBytes: config.unclaimedMaxMb * 1024 * 1024, counters,
     log: (msg, fields) => log.info(msg, fields),
   });
+  // The engine runs each entry alone in call order; this lock keeps the produce order too.
   const locked = serial();
   let unsent: RecordingEvent[] = [];
 
@@ -90,7 +91,7 @@ export async function startRecorder(ctx: ServiceContext<typeof recorderSettings>
     kafka, codec, groupId: callsGroup, topics: [TOPICS.callControl], initialOffsets: callStart, counters,
     commitOffset: (_t, partition, next) => engine.callCommitOffset(partition, next),
     handle: async (m) => {
-      if (m.value) engine.onCallEvent(m.value, m.partition, Number(m.offset));
+      if (m.value) await engine.onCallEvent(m.value, m.partition, Number(m.offset));
       const end = catchUp.get(m.partition);
       if (end !== undefined && Number(m.offset) + 1 >= end) {
         catchUp.delete(m.partition);
@@ -102,26 +103,30 @@ export async function startRecorder(ctx: ServiceContext<typeof recorderSettings>
   });
 
   const rtpCommitted = await committedPartitions(kafka, rtpGroup, TOPICS.rtp);
+  let assignments: number[] = [];
+  let joined = 0;
   const rtp = new ConsumerRunner({
     kafka, codec, groupId: rtpGroup, topics: [TOPICS.rtp], initialOffsets: rtpStart, counters,
     commitOffset: (_t, partition, next) => engine.rtpCommitOffset(partition, next),
+    // Asked on every assignment while the assigned partitions are paused: the engine takes the new
+    // assignment (after a rejoin, dropping what it read: every partition restarts from its committed,
+    // held-back offset) before any message of it is handled, in turn with every other entry.
+    assignedOffsets: async (assigned) => {
+      const partitions = [...(assigned.find((a) => a.topic === TOPICS.rtp)?.partitions ?? [])].sort((a, b) => a - b);
+      if (joined++ > 0) {
+        log.info('RTP partitions reassigned: open legs are rebuilt from the committed offsets', { partitions });
+        await engine.reassign(partitions, partitions);
+      } else {
+        await engine.assign(partitions, partitions.filter((p) => rtpCommitted.has(p)));
+      }
+      assignments = partitions;
+      return new Map();
+    },
     handle: async (m) => {
-      if (m.value) engine.onRtpBatch(m.value, m.partition, Number(m.offset));
+      if (m.value) await engine.onRtpBatch(m.value, m.partition, Number(m.offset));
     },
     afterBatch: () => advanceAndProduce(),
     onDeadLetter: (error, where) => log.warn('RTP batch dead-lettered', { error: error.message, ...where }),
-  });
-  let assignments: number[] = [];
-  let joined = 0;
-  rtp.kafkaConsumer.on(rtp.kafkaConsumer.events.GROUP_JOIN, ({ payload }) => {
-    const partitions = [...(payload.memberAssignment[TOPICS.rtp] ?? [])].sort((a, b) => a - b);
-    // A rejoin restarts every partition from its committed (held-back) offset: rebuild from there.
-    if (joined++ > 0) {
-      log.info('RTP partitions reassigned: open legs are rebuilt from the committed offsets', { partitions });
-      void engine.dropAll();
-    }
-    engine.assign(partitions, joined > 1 ? partitions : partitions.filter((p) => rtpCommitted.has(p)));
-    assignments = partitions;
   });
 
   await calls.start();
@@ -137,7 +142,7 @@ export async function startRecorder(ctx: ServiceContext<typeof recorderSettings>
       await rtp.stop();
       await calls.stop();
       // Open legs are not closed: their offsets were held back, so the next run rewrites them whole.
-      await locked(() => engine.dropAll());
+      await engine.dropAll();
     },
     progress: () => ({ lag: 0, assignments: assignments.map((p) => `${TOPICS.rtp}/${p}`) }),
   };
