@@ -279,3 +279,193 @@ describe('rtp-collector drops by reason', () => {
     assert.equal(counts['bytes'], 172);
   });
 });
+
+/** A SNIFF call event as call control publishes it, with one audio m-line per side. */
+function callEvent(callId: string, kind: CallEvent['kind'], us: number, caller: Party | null, callee: Party | null, sequence = 0): CallEvent {
+  const media = (p: Party | null) => (p === null ? [] : [{ media: 'audio', address: p.ip, port: p.rtpPort, rtcpPort: null, mode: 'SENDRECV' as const, ptimeMs: 20, codecs: [] }]);
+  const party = { uri: 'sip:x@y', user: null, displayName: null, assertedIdentity: null, tag: null };
+  return {
+    eventId: `${callId}-${sequence}`, callId, kind, sequence, captureTimeUs: us, source: 'SNIFF', instanceId: 'cc', caller: party, callee: party,
+    direction: 'INBOUND', recordedUserId: null, callerMedia: media(caller), calleeMedia: media(callee), signalling: null,
+    endedBy: kind === 'ENDED' ? 'CALLER' : null, failureStatus: null, reason: null,
+  };
+}
+
+/**
+ * Runs records through the pipeline, applying each call event when the capture reaches `at` (as if
+ * it arrived from Kafka then). Returns everything emitted, in order.
+ */
+function runWithEvents(records: CaptureRecord[], events: Array<{ at: number; event: CallEvent }>, options: Partial<RtpCapturePipelineOptions> = {}): { out: OutgoingRtpBatch[]; counts: Record<string, number> } {
+  const out: OutgoingRtpBatch[] = [];
+  const pipeline = new RtpCapturePipeline({ instanceId: 'test', maxPackets: 50, windowMs: 1000, partitions: 2, emit: (b) => out.push(b), ...options });
+  const pending = [...events].sort((a, b) => a.at - b.at);
+  for (const r of records) {
+    const us = r.tsSec * 1e6 + r.tsNanos / 1000;
+    while (pending.length > 0 && (pending[0] as { at: number }).at <= us) pipeline.applyCallEvent((pending.shift() as { event: CallEvent }).event);
+    pipeline.push(r);
+  }
+  for (const p of pending) pipeline.applyCallEvent(p.event);
+  pipeline.finish();
+  return { out, counts: pipeline.snapshot() };
+}
+
+/** The contract of watermarks: every packet published after a watermark is later than it. */
+function assertWatermarksNeverAhead(out: OutgoingRtpBatch[]): void {
+  let watermark = -Infinity;
+  for (const b of out) {
+    if (b.value.watermarkUs !== null) {
+      watermark = Math.max(watermark, b.value.watermarkUs);
+      continue;
+    }
+    for (const p of b.value.packets) assert.ok(p.captureTimeUs > watermark, `packet at ${p.captureTimeUs} published after watermark ${watermark}`);
+  }
+}
+
+const dataOf = (out: OutgoingRtpBatch[]) => out.filter((b) => b.value.watermarkUs === null).map((b) => b.value);
+
+describe('rtp-collector learns calls from call control\'s events', () => {
+  /** RTP both ways every 20 ms from `from` to `to` (µs after T0), SSRCs 11 and 22. */
+  const media = (w: Wire, from: number, to: number, a = alice, b = bob): number => {
+    let n = 0;
+    for (let t = from; t < to; t += 20_000) {
+      w.rtp(T0 + t, a.ip, a.rtpPort, b.ip, b.rtpPort, 11);
+      w.rtp(T0 + t + 5_000, b.ip, b.rtpPort, a.ip, a.rtpPort, 22);
+      n += 2;
+    }
+    return n;
+  };
+
+  test('a call whose SIP this capture never saw, only its call events, is collected whole', () => {
+    const w = new Wire();
+    const sent = media(w, 200_000, 3_000_000);
+    const { out, counts } = runWithEvents(w.records, [
+      { at: T0 + 150_000, event: callEvent('only-events', 'STARTED', T0, alice, null, 0) },
+      { at: T0 + 150_000, event: callEvent('only-events', 'ANSWERED', T0 + 100_000, alice, bob, 1) },
+      { at: T0 + 3_100_000, event: callEvent('only-events', 'ENDED', T0 + 3_050_000, alice, bob, 2) },
+    ]);
+    assert.deepEqual(streams(dataOf(out)), [
+      ['only-events', 'RTP', '10.0.0.1:4000', '10.0.0.2:6000', sent / 2],
+      ['only-events', 'RTP', '10.0.0.2:6000', '10.0.0.1:4000', sent / 2],
+    ]);
+    assert.equal(counts['dropped.unannounced'] ?? 0, 0);
+    assert.equal(counts['call-events.sniff'], 3);
+  });
+
+  test('announced 1 s late (the event arrives while its RTP flows): the first second is held, then batched in order with its capture times', () => {
+    const w = new Wire();
+    const sent = media(w, 200_000, 3_000_000);
+    const { out, counts } = runWithEvents(w.records, [
+      { at: T0 + 1_200_000, event: callEvent('late', 'ANSWERED', T0 + 100_000, alice, bob, 1) },
+    ]);
+    const batches = dataOf(out);
+    assert.equal(batches.reduce((n, b) => n + b.packets.length, 0), sent, 'every packet, the first second included');
+    assert.ok(batches.every((b) => b.callId === 'late'));
+    const times = batches.filter((b) => b.stream.ssrc === 11).flatMap((b) => b.packets.map((p) => p.captureTimeUs));
+    assert.equal(times[0], T0 + 200_000);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in capture order');
+    assert.equal(counts['unannounced.released'], 100, '1 s of packets both ways, 20 ms apart, were held');
+    assert.equal(counts['dropped.unannounced'] ?? 0, 0);
+    assertWatermarksNeverAhead(out);
+  });
+
+  test('watermarks stay before a held packet until it is released or expires, then move on', () => {
+    const w = new Wire();
+    w.rtp(T0 + 100_000, '10.9.9.9', 7000, '10.9.9.8', 7002, 3); // never announced
+    media(w, 0, 4_000_000, { ...alice, rtpPort: 4100 }, { ...bob, rtpPort: 6100 });
+    const { out, counts } = runWithEvents(w.records, [
+      { at: T0, event: callEvent('busy', 'ANSWERED', T0, { ...alice, rtpPort: 4100 }, { ...bob, rtpPort: 6100 }, 1) },
+    ], { hold: { holdMs: 1500 } });
+    const marks = out.filter((b) => b.value.watermarkUs !== null && b.partition === 0).map((b) => b.value.watermarkUs as number);
+    const heldUntil = T0 + 100_000 + 1_500_000;
+    // While the packet at T0 + 0.1 s is held, no watermark reaches it; after its 1.5 s they go on.
+    assert.ok(marks.filter((m) => m < heldUntil).every((m) => m < T0 + 100_000), JSON.stringify(marks.map((m) => m - T0)));
+    assert.ok(marks.some((m) => m > heldUntil), 'watermarks move on once it expired');
+    assert.equal(counts['unannounced.expired'], 1);
+    assert.equal(counts['dropped.unannounced'], 1);
+  });
+
+  test('the hold is bounded in bytes: the oldest go first, counted over-limit', () => {
+    const w = new Wire();
+    for (let i = 0; i < 10; i++) w.rtp(T0 + i * 20_000, '10.9.9.9', 7000, '10.9.9.8', 7002, 3); // 172 bytes each
+    const { counts } = runWithEvents(w.records, [], { hold: { holdMs: 3000, maxBytes: 172 * 4 } });
+    assert.equal(counts['unannounced.held'], 10);
+    assert.equal(counts['unannounced.over-limit'], 6);
+    assert.equal(counts['unannounced.at-end'], 4);
+    assert.equal(counts['dropped.unannounced'], 10);
+  });
+
+  test('news of a call older than what was applied is stale: a late ANSWERED does not undo its re-INVITE', () => {
+    const w = new Wire();
+    w.call(T0, 'c1', alice, bob);
+    w.reinvite(T0 + 1_000_000, 'c1', alice, bob, 6100);
+    w.rtp(T0 + 1_500_000, alice.ip, alice.rtpPort, bob.ip, 6100, 1);
+    w.rtp(T0 + 30_000_000, alice.ip, alice.rtpPort, bob.ip, 6100, 1);
+    const { out, counts } = runWithEvents(w.records, [
+      // Call control's ANSWERED (the old media) arrives after the collector saw the re-INVITE.
+      { at: T0 + 1_200_000, event: callEvent('c1', 'ANSWERED', T0 + 100_000, alice, bob, 1) },
+    ]);
+    assert.deepEqual(streams(dataOf(out)), [['c1', 'RTP', '10.0.0.1:4000', '10.0.0.2:6100', 2]]);
+    assert.equal(counts['announcements.stale'], 1);
+  });
+
+  test('an event ahead of the capture waits for its capture time: an earlier call on the same endpoints keeps its packets (a file read fast)', () => {
+    const w = new Wire();
+    w.call(T0, 'first', alice, bob);
+    media(w, 200_000, 1_000_000);
+    w.bye(T0 + 1_000_000, 'first', alice, bob);
+    media(w, 5_200_000, 6_000_000);
+    // Call control's events of the next call on the same ports are all there before the file is read.
+    const { out } = runWithEvents(w.records, [
+      { at: 0, event: callEvent('second', 'ANSWERED', T0 + 5_100_000, alice, bob, 1) },
+    ]);
+    const byCall = new Map<string | null, number[]>();
+    for (const b of dataOf(out)) for (const p of b.packets) byCall.set(b.callId, [...(byCall.get(b.callId) ?? []), p.captureTimeUs]);
+    assert.ok((byCall.get('first') ?? []).every((t) => t < T0 + 5_100_000));
+    assert.ok((byCall.get('second') ?? []).every((t) => t >= T0 + 5_100_000));
+    assert.equal(byCall.get('first')?.length, 80);
+    assert.equal(byCall.get('second')?.length, 80);
+  });
+});
+
+describe('rtp-collector: a reused media address and SSRC go to the call that announced them last', () => {
+  test('back-to-back calls on the same ports and SSRCs: each call\'s batches carry its own call id, from the capture time of its SDP', () => {
+    const w = new Wire();
+    const sdpAt: number[] = [];
+    const sent = new Map<string, number[]>();
+    for (let c = 0; c < 3; c++) {
+      const start = c * 2_000_000;
+      const id = `reuse-${c}`;
+      w.call(T0 + start, id, alice, bob);
+      sdpAt.push(T0 + start);
+      const times: number[] = [];
+      // Same 5-tuples and the same SSRCs in every call (sipp's are fixed; PBXs reuse port pools).
+      for (let t = start + 150_000; t < start + 1_900_000; t += 20_000) {
+        w.rtp(T0 + t, alice.ip, alice.rtpPort, bob.ip, bob.rtpPort, 0x1234);
+        w.rtp(T0 + t + 1_000, bob.ip, bob.rtpPort, alice.ip, alice.rtpPort, 0x5678);
+        times.push(T0 + t, T0 + t + 1_000);
+      }
+      w.bye(T0 + start + 1_950_000, id, alice, bob);
+      sent.set(id, times);
+    }
+    const { batches } = run(w, { announcementLingerMs: 10_000 });
+    for (const [id, times] of sent) {
+      const got = batches.filter((b) => b.callId === id).flatMap((b) => b.packets.map((p) => p.captureTimeUs)).sort((a, b) => a - b);
+      assert.deepEqual(got, times.sort((a, b) => a - b), id);
+    }
+    assert.equal(new Set(batches.map((b) => b.batchId)).size, batches.length, 'no batch id repeats across the calls');
+  });
+
+  test('the later call learnt only from call control\'s events (its SIP lost here) still takes the reused ports from its SDP\'s time on', () => {
+    const w = new Wire();
+    w.call(T0, 'old', alice, bob);
+    for (let t = 150_000; t < 1_000_000; t += 20_000) w.rtp(T0 + t, alice.ip, alice.rtpPort, bob.ip, bob.rtpPort, 0x1234);
+    w.bye(T0 + 1_000_000, 'old', alice, bob);
+    for (let t = 1_500_000; t < 3_000_000; t += 20_000) w.rtp(T0 + t, alice.ip, alice.rtpPort, bob.ip, bob.rtpPort, 0x1234);
+    const { out } = runWithEvents(w.records, [
+      { at: T0 + 1_300_000, event: callEvent('new', 'ANSWERED', T0 + 1_300_000, alice, bob, 1) },
+    ]);
+    const batches = dataOf(out);
+    assert.ok(batches.filter((b) => b.callId === 'old').every((b) => b.packets.every((p) => p.captureTimeUs < T0 + 1_000_000)));
+    assert.equal(batches.filter((b) => b.callId === 'new').reduce((n, b) => n + b.packets.length, 0), 75);
+  });
+});
