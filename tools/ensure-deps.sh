@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh clone is missing: system packages and jars (tools/bootstrap.sh), then the
-# npm dependencies (after libpcap-dev, which the `cap` native module builds against).
+# npm dependencies, then the live-capture addon (libs/capture/native, built against libpcap-dev
+# and the running Node's headers; rebuilt when missing or older than its C source).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/bootstrap.sh
@@ -13,3 +14,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 else
   echo "==> npm dependencies already installed"
 fi
+echo "==> live-capture addon (libs/capture/native)"
+bash libs/capture/native/build.sh

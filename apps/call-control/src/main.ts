@@ -109,7 +109,7 @@ void runService({
     }
 
     const filter = config.capture.filter ?? defaultSipFilter(sipPorts);
-    const live = startLiveCapture({ interface: config.capture.interface, filter, snapLength: config.capture.snapLength, pipeline, log });
+    const live = startLiveCapture({ interface: config.capture.interface, filter, snapLength: config.capture.snapLength, pipeline, log, counters });
     log.info('capturing SIP', { interface: config.capture.interface, filter });
     return {
       stop: async () => {

@@ -71,22 +71,33 @@ export interface LiveSniffer {
 }
 
 /**
- * Live mode: LiveCapture on the interface with the BPF filter. cap stamps packets with the wall
- * clock when they reach Node, so here the wall clock is capture time; an idle guard ticks the
- * tracker every second so calls time out while no SIP arrives.
+ * Live mode: LiveCapture on the interface with the BPF filter. Packets carry the kernel's capture
+ * time (the wall clock), so an idle guard ticks the tracker with the wall clock every second and
+ * calls time out while no SIP arrives; it also mirrors the capture's loss counters
+ * (capture.kernelDrops, capture.ifDrops, capture.queueDrops) into `counters` when given.
  */
-export function startLiveCapture(options: { interface: string; filter: string; snapLength: number; pipeline: SipCapturePipeline; log: ServiceLogger }): LiveSniffer {
-  const capture = new LiveCapture({ interface: options.interface, filter: options.filter, snapLength: options.snapLength, copy: false });
-  capture.on('record', (record) => options.pipeline.push(record));
+export function startLiveCapture(options: { interface: string; filter: string; snapLength: number; pipeline: SipCapturePipeline; log: ServiceLogger; counters?: ReasonCounters }): LiveSniffer {
+  const capture = new LiveCapture({ interface: options.interface, filter: options.filter, snapLength: options.snapLength });
+  capture.on('batch', (records) => {
+    for (const record of records) options.pipeline.push(record);
+  });
   capture.on('error', (error) => options.log.error('capture error', { error }));
   capture.start();
-  const guard = setInterval(() => options.pipeline.tick(Math.floor((performance.timeOrigin + performance.now()) * 1000)), 1000);
+  const drops = options.counters === undefined ? null : new CounterMirror(options.counters);
+  const mirrorDrops = (): void => {
+    const s = capture.stats();
+    drops?.update({ 'capture.kernelDrops': s.kernelDrops, 'capture.ifDrops': s.interfaceDrops, 'capture.queueDrops': s.queueDrops });
+  };
+  const guard = setInterval(() => {
+    options.pipeline.tick(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+    mirrorDrops();
+  }, 1000);
   return {
     stop: () => {
       clearInterval(guard);
-      const stats = capture.stats();
       capture.stop();
-      options.log.info('capture stopped', { ...stats });
+      mirrorDrops();
+      options.log.info('capture stopped', { ...capture.stats() });
     },
   };
 }

@@ -176,21 +176,30 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     bufferSize: config.capture.bufferSizeMb * 1024 * 1024,
   });
   let lastPacketAtMs = Date.now();
-  capture.on('record', (record) => {
+  capture.on('batch', (records) => {
     lastPacketAtMs = Date.now();
-    pipeline.push(record);
+    for (const record of records) pipeline.push(record);
   });
   capture.on('error', (error) => log.error('capture error', { error }));
   capture.start();
   log.info('capturing', { interface: config.capture.interface, filter: config.capture.filter, linkType: capture.linkType });
+  // The capture's own counters, as deltas like the rest: what was cut and every packet lost before the pipeline.
+  const reportCapture = (): void => {
+    const stats = capture.stats();
+    const now: Record<string, number> = {
+      'capture.truncated': stats.truncated, 'capture.kernelDrops': stats.kernelDrops, 'capture.ifDrops': stats.interfaceDrops, 'capture.queueDrops': stats.queueDrops,
+    };
+    for (const [name, value] of Object.entries(now)) {
+      counters.inc(name, value - (reported.get(name) ?? 0));
+      reported.set(name, value);
+    }
+  };
   // The live-mode idle guard, the one use of the wall clock: with no packets, capture time would
   // stand still and leave batches open and watermarks behind.
   const guard = setInterval(() => {
     const now = Date.now();
     if (now - lastPacketAtMs >= config.batch.windowMs) pipeline.idle(now * 1000);
-    const stats = capture.stats();
-    counters.inc('capture.truncated', stats.truncated - (reported.get('capture.truncated') ?? 0));
-    reported.set('capture.truncated', stats.truncated);
+    reportCapture();
     report();
   }, Math.min(config.batch.windowMs, 1000));
   guard.unref();
@@ -200,10 +209,13 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     stop: async () => {
       clearInterval(guard);
       capture.stop();
+      reportCapture();
       pipeline.finish();
       await publisher.drain().catch((error: unknown) => log.error('batches not acknowledged at stop', { error }));
       const stats = capture.stats();
-      log.info('capture stopped', { ...report(), interfaceDrops: stats.interfaceDrops, capturedPackets: stats.packets });
+      log.info('capture stopped', {
+        ...report(), capturedPackets: stats.packets, kernelDrops: stats.kernelDrops, interfaceDrops: stats.interfaceDrops, queueDrops: stats.queueDrops,
+      });
       await closeAll();
     },
   };

@@ -1,81 +1,56 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { CaptureRecord, LinkType } from '@earshot/packet';
+import { ChunkTotals, decodeCaptureChunk } from './capture-chunk';
 import { CaptureError } from './errors';
+import { NativeHandle, NativeStats, nativePcap } from './native-pcap';
 
-/** Options of LiveCapture, validated when it starts. */
+const MIB = 1024 * 1024;
+
+/** Options of LiveCapture, validated when it is constructed. */
 export interface LiveCaptureOptions {
   /** Interface to capture on ("eth0", "lo", "any"). Required. */
   interface: string;
   /** BPF filter (pcap-filter(7) syntax). Default "" (everything). */
   filter?: string;
-  /**
-   * Bytes kept of each packet, 64 to 262144. Default 65535. cap 0.2 always asks libpcap for 65535
-   * bytes; this sets the size of the packet buffer, so longer packets are cut to it (counted as
-   * `truncated`).
-   */
+  /** Bytes kept of each packet, 64 to 262144. Default 65535. Longer packets are cut (counted as `truncated`). */
   snapLength?: number;
-  /** libpcap's kernel buffer in bytes, 65536 to 1 GiB. Default 16 MiB. */
+  /**
+   * libpcap's kernel ring in bytes, 65536 to 1 GiB. Default 64 MiB. It holds what arrives while the
+   * capture thread is not reading (the thread never waits for JavaScript). Linux packs packets into
+   * the ring's blocks (TPACKET_V3), so 64 MiB holds about 200,000 RTP packets, 15 s at 200 calls.
+   */
   bufferSize?: number;
   /**
-   * Copy each packet out of cap's single shared buffer. Default true. With false, a record's data
-   * is valid only until the 'record' listener returns (cap reuses the buffer for the next packet).
+   * Memory for chunks read but not yet taken by JavaScript, 1 MiB to 4 GiB. Default 128 MiB: at
+   * 13,000 packets/s, some 30 s of JavaScript stall. Chunks that find it full are dropped and
+   * counted (`queueDrops`).
    */
-  copy?: boolean;
+  queueSize?: number;
+  /** Bytes of one chunk handed to JavaScript, 4 KiB to 64 MiB. Default 256 KiB. */
+  chunkSize?: number;
+  /**
+   * Longest a packet waits in a partly filled chunk or kernel block, 1 to 1000 ms. Default 10 ms:
+   * it is libpcap's read timeout and the chunk flush interval, the latency added before JavaScript.
+   */
+  flushMs?: number;
 }
 
-/** What a live capture has seen since it started. */
+/** What a live capture has seen since it was made (summed over its starts). */
 export interface LiveCaptureStats {
+  /** Packets handed to the listeners. */
   packets: number;
+  /** Captured bytes handed to the listeners. */
   bytes: number;
   /** Packets longer than the snap length, cut. */
   truncated: number;
-  /**
-   * Packets the kernel dropped for this capture. null: cap 0.2.1 does not expose pcap_stats(), so
-   * libpcap's own drop count cannot be read from Node; see interfaceDrops.
-   */
-  kernelDrops: number | null;
-  /** The interface's receive drops since start (Linux /sys/class/net/<if>/statistics/rx_dropped), or null where unavailable. */
-  interfaceDrops: number | null;
-}
-
-/** The part of cap's native Cap object used here (the package ships no types). */
-interface CapHandle {
-  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
-  close(): void;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
-}
-interface CapModule {
-  Cap: new () => CapHandle;
-  deviceList(): Array<{ name: string }>;
-}
-
-/**
- * Handles kept referenced for the process's life. cap 0.2.1 stops a handle's libuv poll without
- * closing it (on a failed open, and in close()) and then lets V8 collect the handle: the native
- * object is freed while libuv still points into it, which aborts or segfaults the process later.
- * Never collected, a handle cannot be freed under libuv.
- */
-const retiredHandles: CapHandle[] = [];
-
-/** LINKTYPE_* for the names cap's open() returns ("Unknown linktype 276" for the rest). */
-const LINK_TYPES: Record<string, number> = {
-  NULL: LinkType.NULL,
-  ETHERNET: LinkType.ETHERNET,
-  IEEE802_11_RADIO: 127,
-  LINKTYPE_LINUX_SLL: LinkType.LINUX_SLL,
-  RAW: LinkType.RAW,
-};
-
-function linkTypeOf(name: string): number {
-  const known = LINK_TYPES[name];
-  if (known !== undefined) return known;
-  const m = /^Unknown linktype (\d+)$/.exec(name);
-  if (m) {
-    const dlt = Number(m[1]);
-    return dlt === 276 ? LinkType.LINUX_SLL2 : dlt;
-  }
-  throw new CaptureError(`cap reported an unknown link type "${name}"`, { reason: 'open-failed' });
+  /** Packets the kernel dropped for this capture because its ring was full (libpcap's ps_drop). */
+  kernelDrops: number;
+  /** Packets the interface itself dropped while capturing (libpcap's ps_ifdrop; Linux's rx_dropped). */
+  interfaceDrops: number;
+  /** Packets read from the kernel but dropped because JavaScript left the queue full. */
+  queueDrops: number;
+  /** Memory held by chunks waiting for JavaScript now. */
+  queuedBytes: number;
 }
 
 function integerOption(path: string, value: unknown, min: number, max: number, fallback: number): number {
@@ -86,27 +61,31 @@ function integerOption(path: string, value: unknown, min: number, max: number, f
   return value;
 }
 
-function readInterfaceDrops(iface: string): number | null {
-  try {
-    return Number(readFileSync(`/sys/class/net/${iface}/statistics/rx_dropped`, 'utf8').trim());
-  } catch {
-    return null;
-  }
+/** LINKTYPE_* of a DLT_* value: equal except the platform-specific raw-IP DLTs. */
+function linkTypeOfDlt(dlt: number): number {
+  return dlt === 12 || dlt === 14 ? LinkType.RAW : dlt;
 }
 
+const ZERO_COUNTS = { kernelDrops: 0, interfaceDrops: 0, queueDrops: 0 };
+
 /**
- * Captures packets from a network interface with libpcap (through `cap`) and emits them as the
- * same CaptureRecords the file decoder produces, so the pipeline cannot tell live from offline.
+ * Captures packets from a network interface with libpcap and emits them as the same CaptureRecords
+ * the file decoder produces, so the pipeline cannot tell live from offline. Records carry the
+ * kernel's capture time (nanoseconds where the interface gives them) and the original length.
  *
- * Capture time: cap 0.2 passes no libpcap timestamp to JavaScript, so a record's time is the wall
- * clock when the packet reaches Node (immediate mode on Linux keeps that close to arrival). It is
- * the one place the wall clock stands in for capture time.
+ * A thread of the earshot_pcap addon drains libpcap into chunks, so the kernel ring keeps being
+ * read while JavaScript is busy; chunks wait in a bounded queue. Every loss is counted: in the
+ * kernel (`kernelDrops`), at the interface (`interfaceDrops`), in the queue (`queueDrops`).
+ *
+ * Events: 'batch' with the records of one chunk (cheapest: one call per chunk), 'record' with each
+ * record, 'error' with a CaptureError `capture-failed` when the capture stops by itself.
  */
 export class LiveCapture extends EventEmitter {
-  private handle: CapHandle | null = null;
+  private handle: NativeHandle | null = null;
   private linkTypeValue = 0;
-  private readonly stat = { packets: 0, bytes: 0, truncated: 0 };
-  private dropsAtStart: number | null = null;
+  private readonly totals: ChunkTotals = { packets: 0, bytes: 0, truncated: 0 };
+  /** Counters of the handles closed so far, so stats() sums over start/stop cycles. */
+  private closedCounts = { ...ZERO_COUNTS };
   private readonly options: Required<LiveCaptureOptions>;
 
   constructor(options: LiveCaptureOptions) {
@@ -121,11 +100,14 @@ export class LiveCapture extends EventEmitter {
       interface: options.interface,
       filter: options.filter ?? '',
       snapLength: integerOption('capture.snapLength', options.snapLength, 64, 262144, 65535),
-      bufferSize: integerOption('capture.bufferSize', options.bufferSize, 65536, 1 << 30, 16 * 1024 * 1024),
-      copy: options.copy ?? true,
+      bufferSize: integerOption('capture.bufferSize', options.bufferSize, 65536, 1 << 30, 64 * MIB),
+      queueSize: integerOption('capture.queueSize', options.queueSize, MIB, 4096 * MIB - 1, 128 * MIB),
+      chunkSize: integerOption('capture.chunkSize', options.chunkSize, 4096, 64 * MIB, 256 * 1024),
+      flushMs: integerOption('capture.flushMs', options.flushMs, 1, 1000, 10),
     };
   }
 
+  override on(event: 'batch', listener: (records: CaptureRecord[]) => void): this;
   override on(event: 'record', listener: (record: CaptureRecord) => void): this;
   override on(event: 'error', listener: (error: Error) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
@@ -137,66 +119,86 @@ export class LiveCapture extends EventEmitter {
     return this.linkTypeValue;
   }
 
-  /** Opens the interface and starts emitting 'record'. Throws CaptureError `open-failed` (no such interface, no permission, bad filter). */
+  /** True between start() and stop() (or until the capture failed by itself). */
+  get running(): boolean {
+    return this.handle !== null;
+  }
+
+  /**
+   * Opens the interface and starts emitting. Throws CaptureError `open-failed` with libpcap's
+   * message (no such interface, no permission, bad filter) or when the addon is not built.
+   */
   start(): void {
     if (this.handle !== null) return;
-    // Loaded here, not at import: reading capture files must not need the native addon.
-    const cap = require('cap') as CapModule;
-    const handle = new cap.Cap();
-    const buffer = Buffer.alloc(this.options.snapLength);
-    let linkName: string;
+    const native = nativePcap();
+    const o = this.options;
+    let handle: NativeHandle;
     try {
-      linkName = handle.open(this.options.interface, this.options.filter, this.options.bufferSize, buffer);
+      handle = native.open(
+        { interface: o.interface, filter: o.filter, snapLength: o.snapLength, bufferSize: o.bufferSize, timeoutMs: o.flushMs, chunkSize: o.chunkSize, queueSize: o.queueSize, flushMs: o.flushMs, statsMs: 250 },
+        (chunk, error) => this.onChunk(chunk, error),
+      );
     } catch (e) {
-      // A handle whose open failed must never be collected either (see retiredHandles).
-      retiredHandles.push(handle);
-      throw new CaptureError(`cannot capture on ${this.options.interface}: ${e instanceof Error ? e.message : String(e)}`, { reason: 'open-failed', cause: e });
+      throw new CaptureError(`cannot capture on ${o.interface}: ${e instanceof Error ? e.message : String(e)}`, { reason: 'open-failed', cause: e });
     }
-    this.linkTypeValue = linkTypeOf(linkName);
-    this.dropsAtStart = readInterfaceDrops(this.options.interface);
-    const copy = this.options.copy;
-    handle.on('packet', (nbytes: number, truncated: boolean) => {
-      const now = performance.timeOrigin + performance.now();
-      const tsSec = Math.floor(now / 1000);
-      this.stat.packets++;
-      this.stat.bytes += nbytes;
-      if (truncated) this.stat.truncated++;
-      const view = buffer.subarray(0, nbytes);
-      const record: CaptureRecord = {
-        linkType: this.linkTypeValue,
-        tsSec,
-        tsNanos: Math.min(999_999_999, Math.round((now - tsSec * 1000) * 1e6)),
-        capturedLength: nbytes,
-        // cap reports only the captured length; a cut packet's true length is unknown.
-        originalLength: nbytes,
-        data: copy ? Uint8Array.prototype.slice.call(view) : view,
-        interfaceId: 0,
-      };
-      this.emit('record', record);
-    });
+    this.linkTypeValue = linkTypeOfDlt(handle.linkType);
     this.handle = handle;
   }
 
-  /** Stops capturing. */
+  /** Stops capturing. The packets read before are emitted before it returns; none after. */
   stop(): void {
-    if (this.handle === null) return;
-    this.handle.close();
-    retiredHandles.push(this.handle);
-    this.handle = null;
+    const handle = this.handle;
+    if (handle === null) return;
+    const native = nativePcap();
+    native.close(handle);
+    this.retire(handle, native.stats(handle));
   }
 
   stats(): LiveCaptureStats {
-    const drops = readInterfaceDrops(this.options.interface);
+    const live = this.handle === null ? null : nativePcap().stats(this.handle);
+    const c = this.closedCounts;
     return {
-      ...this.stat,
-      kernelDrops: null,
-      interfaceDrops: drops === null || this.dropsAtStart === null ? null : drops - this.dropsAtStart,
+      ...this.totals,
+      kernelDrops: c.kernelDrops + (live?.kernelDrops ?? 0),
+      interfaceDrops: c.interfaceDrops + (live?.interfaceDrops ?? 0),
+      queueDrops: c.queueDrops + (live?.queueDrops ?? 0),
+      queuedBytes: live?.queuedBytes ?? 0,
     };
   }
 
   /** Names of the interfaces libpcap can open. */
   static interfaces(): string[] {
-    const cap = require('cap') as CapModule;
-    return cap.deviceList().map((d) => d.name);
+    return nativePcap().interfaces();
+  }
+
+  private retire(handle: NativeHandle, last: NativeStats): void {
+    if (this.handle !== handle) return;
+    this.handle = null;
+    const c = this.closedCounts;
+    this.closedCounts = {
+      kernelDrops: c.kernelDrops + (last.kernelDrops ?? 0),
+      interfaceDrops: c.interfaceDrops + (last.interfaceDrops ?? 0),
+      queueDrops: c.queueDrops + last.queueDrops,
+    };
+  }
+
+  private onChunk(chunk: ArrayBuffer | null, error: string | undefined): void {
+    if (chunk === null) {
+      // The capture thread ended on an error: close the handle, keep its counts, say so.
+      const handle = this.handle;
+      if (handle !== null) {
+        const native = nativePcap();
+        native.close(handle);
+        this.retire(handle, native.stats(handle));
+      }
+      this.emit('error', new CaptureError(`capture on ${this.options.interface} stopped: ${error ?? 'unknown error'}`, { reason: 'capture-failed' }));
+      return;
+    }
+    const records: CaptureRecord[] = [];
+    decodeCaptureChunk(chunk, this.linkTypeValue, records, this.totals);
+    if (this.listenerCount('batch') > 0) this.emit('batch', records);
+    if (this.listenerCount('record') > 0) {
+      for (const record of records) this.emit('record', record);
+    }
   }
 }
