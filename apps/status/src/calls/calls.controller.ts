@@ -12,7 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import { parseByteRange } from './byte-range';
 import type { CallDetailDto, CallPageDto, CallSearchDto, WaveformDto } from './calls.dto';
 import { CallsService, decodeCursor } from './calls.service';
-import { RecordingFileError, resolveRecordingFile } from './recording-file';
+import { RecordingPathError, resolveExistingRecording } from '@earshot/recordings';
 import { readWavLayout, WavFormatError, wavPeaks } from './wav-file';
 
 const SEARCH_PARAMS = ['from', 'to', 'user', 'number', 'direction', 'minDurationMs', 'maxDurationMs', 'hasRecording', 'limit', 'cursor'] as const;
@@ -76,9 +76,9 @@ export class CallsController {
     const recording = await this.calls.recording(callId);
     if (!recording || recording.state !== 'converted' || !recording.path) throw notFound(`recording of call ${callId}`);
     try {
-      return await resolveRecordingFile(this.config.recordingsDir, recording.path);
+      return await resolveExistingRecording(this.config.recordingsDir, recording.path);
     } catch (error) {
-      if (!(error instanceof RecordingFileError)) throw error;
+      if (!(error instanceof RecordingPathError)) throw error;
       this.log.warn(`recording of ${callId} not served: ${error.message} (${recording.path})`);
       throw notFound(`recording of call ${callId} (${error.message})`);
     }
