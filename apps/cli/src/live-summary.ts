@@ -40,7 +40,7 @@ export interface LiveWatchOptions {
 /** Every counter that says the kernel (or libpcap) dropped packets before the capture read them. */
 export function captureDropsOf(counters: Record<string, number>): number {
   let n = 0;
-  for (const [name, value] of Object.entries(counters)) if (name.startsWith('capture.') && name.includes('drop')) n += value;
+  for (const [name, value] of Object.entries(counters)) if (name.startsWith('capture.') && /drop/i.test(name)) n += value;
   return n;
 }
 
@@ -49,7 +49,7 @@ export function formatSummary(s: LiveSummary): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const drops = s.captureDrops + s.backpressureDrops;
   return `calls ${n(s.callsInProgress)} in progress · ${n(s.callsRecorded)} recorded${s.recordingsFailed ? ` (${n(s.recordingsFailed)} failed)` : ''} · `
-    + `${n(Math.round(s.packetsPerSecond))} packets/s · drops ${n(drops)}${drops ? ` (kernel ${n(s.captureDrops)}, backpressure ${n(s.backpressureDrops)})` : ''}`;
+    + `${n(Math.round(s.packetsPerSecond))} packets/s · drops ${n(drops)}${drops ? ` (capture ${n(s.captureDrops)}, backpressure ${n(s.backpressureDrops)})` : ''}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { EarshotError } from '@earshot/errors';
 import { TOPICS, type ServiceHeartbeat } from '@earshot/events';
 import { createKafkaClient, EventCodec, EventProducer, provisionTopicsAndSchemas } from '@earshot/kafka';
 import { AppProcess } from './app-process';
+import { stopConsole } from './console-command';
 import { formatSummary, LiveWatch } from './live-summary';
 import { planRun, readRunConfigFile, type RunFlags, type RunPlan } from './run-config';
 import { alive, readRunState, runningPid, runPaths, writeRunState, type RunPaths, type RunState } from './run-state';
@@ -146,6 +147,8 @@ export async function runSystem(options: RunCommandOptions): Promise<number> {
     runDir: paths.runDir, baseDir: REPO_ROOT, host: hostname(), nowMs: startedAtMs,
   });
   checkInterfaces(plan.interfaces);
+  // The console 'earshot console' started (the file recording's) gives way to the whole system's.
+  if (await stopConsole()) say(`stopped the console 'earshot console' had started; ${plan.statusUrl} is the whole system's now`);
   if (await statusHealthy(plan.statusUrl)) {
     throw new RunCommandError(`something already answers on ${plan.statusUrl} (a console started by 'earshot console'? 'earshot down' stops it), or set status.http.port in the configuration`, 'port-taken');
   }
@@ -284,7 +287,12 @@ function tailOf(file: string, lines: number): string {
 export async function runDetached(args: string[], say: (line: string) => void, env: Record<string, string | undefined> = process.env): Promise<number> {
   const paths = runPaths(env);
   const other = runningPid(paths);
-  if (other !== null) throw new RunCommandError(`earshot run is already running (pid ${other}); 'earshot status' shows it, 'earshot down' stops it`, 'already-running');
+  const running = other === null ? null : readRunState(paths);
+  if (other !== null) {
+    say(`earshot run is already running (pid ${other}); 'earshot status' shows it, 'earshot down' stops it`);
+    if (running?.ready) for (const line of readyLines(running)) say(line);
+    return 0;
+  }
   mkdirSync(paths.logsDir, { recursive: true });
   const logFile = join(paths.logsDir, 'earshot-run.log');
   const log = openSync(logFile, 'a');

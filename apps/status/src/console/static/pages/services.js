@@ -2,7 +2,13 @@ import { api, itemsOf } from '../api.js';
 import { h, mount, table, fmtAgo, fmtTime, fmtNumber, badge, errorPanel, pageHeader } from '../ui.js';
 
 const KIND_ORDER = ['call-control', 'rtp-collector', 'recorder', 'converter', 'status'];
-const STATE_TONES = { RUNNING: 'ok', STARTING: 'info', STOPPING: 'warn', STOPPED: 'muted' };
+const STATE_TONES = { RUNNING: 'ok', STARTING: 'info', STOPPING: 'warn', STOPPED: 'muted', FAILED: 'bad' };
+
+/** Packets the kernel dropped before the instance's capture read them: every capture.*drop* counter (null when it has none). */
+function captureDrops(s) {
+  const names = Object.keys(s.counters || {}).filter((k) => k.startsWith('capture.') && /drop/i.test(k));
+  return names.length === 0 ? null : names.reduce((n, k) => n + Number(s.counters[k] || 0), 0);
+}
 
 /** Every instance of every service kind (qm.services.v1 heartbeats), refreshed every 5 s. */
 export async function renderServices(el) {
@@ -36,6 +42,7 @@ export async function renderServices(el) {
           { title: 'Version', cell: (s) => s.version },
           { title: 'State', cell: (s) => badge(String(s.state).toLowerCase(), STATE_TONES[s.state] || 'muted') },
           { title: 'Lag', cell: (s) => fmtNumber(s.lag), class: 'num' },
+          { title: 'Capture drops', cell: (s) => { const d = captureDrops(s); return d === null ? '—' : d > 0 ? badge(fmtNumber(d), 'bad') : '0'; }, class: 'num' },
           { title: 'Last heartbeat', cell: (s) => h('span', { title: fmtTime(s.lastHeartbeatAt) }, fmtAgo(s.lastHeartbeatAt)) },
           { title: 'Healthy', cell: (s) => (s.healthy ? badge('healthy', 'ok') : badge('unhealthy', 'bad')) },
           { title: 'Assignments', cell: (s) => h('span', { class: 'small' }, (s.assignments || []).join(', ') || '—') },
