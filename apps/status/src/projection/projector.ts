@@ -1,14 +1,13 @@
-import type { Kafka } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { EarshotError, ReasonCounters } from '@earshot/errors';
-import { ConsumerRunner, type DecodedMessage, type EventCodec } from '@earshot/kafka';
+import { ConsumerRunner, topicOffsets, type DecodedMessage, type EventCodec, type KafkaClient } from '@earshot/kafka';
 import { applyEvent, PROJECTED_TOPICS, type ProjectedEvent, type ProjectedTopic } from './projection-store';
 import { ProjectionRejectedError } from './projection-rows';
 import { tableNames, type TableNames } from '../database/schema-names';
 
 /** Options of the projector. */
 export interface ProjectorOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   /** Where the projection lives (migrated). */
   pool: Pool;
@@ -114,18 +113,12 @@ export class Projector {
     for (const r of stored.rows) set(r.topic, r.partition, r.next_offset);
     const missing = assigned.filter(({ topic, partitions }) => partitions.some((p) => out.get(topic)?.get(p) === undefined));
     if (missing.length > 0) {
-      const admin = this.options.kafka.admin();
-      await admin.connect();
-      try {
-        for (const { topic, partitions } of missing) {
-          const low = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.low]));
-          for (const p of partitions) {
-            if (out.get(topic)?.get(p) !== undefined) continue;
-            set(topic, p, this.options.initialOffsets?.get(topic)?.get(p) ?? low.get(p) ?? '0');
-          }
+      for (const { topic, partitions } of missing) {
+        const low = new Map((await topicOffsets(this.options.kafka, topic)).map((o) => [o.partition, o.low]));
+        for (const p of partitions) {
+          if (out.get(topic)?.get(p) !== undefined) continue;
+          set(topic, p, this.options.initialOffsets?.get(topic)?.get(p) ?? low.get(p) ?? '0');
         }
-      } finally {
-        await admin.disconnect();
       }
     }
     this.counters.inc('assignments');
@@ -184,7 +177,7 @@ export class Projector {
     this.counters.inc('transactions.lost');
     if (tx.last >= tx.first) {
       this.rewinding.add(key);
-      this.runner.kafkaConsumer.seek({ topic, partition, offset: tx.first.toString() });
+      this.runner.rewind(topic, partition, tx.first.toString());
       return;
     }
     throw new ProjectionUnavailableError(`PostgreSQL failed while projecting ${key}: ${(error as Error).message}`, error);
@@ -207,7 +200,7 @@ export class Projector {
       // the stored offset skip it if the commit did reach the database.
       await this.abandon(key);
       this.counters.inc('transactions.commit-failed');
-      if (tx.last >= tx.first) this.runner.kafkaConsumer.seek({ topic, partition, offset: tx.first.toString() });
+      if (tx.last >= tx.first) this.runner.rewind(topic, partition, tx.first.toString());
       return;
     }
     this.open.delete(key);
