@@ -1,5 +1,7 @@
-// Lint rules that keep the workspace a map: apps import libs, libs never import apps,
-// and the pure libs (wire formats, codecs, event types) never touch Kafka, NestJS, pg or any I/O.
+// Lint rules that keep the workspace a map: apps import libs, libs never import apps, each part
+// (scope) uses only the libs of its own scope and the shared ones, nothing reaches into another
+// project's sources by a relative path, and the pure libs (wire formats, codecs, event types) never
+// touch Kafka, NestJS, pg or any I/O. The scopes are described in docs/CONVENTIONS.md.
 import nx from '@nx/eslint-plugin';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -38,7 +40,15 @@ export default [
           allow: [],
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            // No lib builds on the test fixtures (call-scenarios builds on the wire libs).
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'], notDependOnLibsWithTags: ['scope:testing'] },
+            // Scopes (docs/CONVENTIONS.md): what each part of the pipeline may build on.
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:capture', onlyDependOnLibsWithTags: ['scope:shared', 'scope:capture', 'scope:testing'] },
+            { sourceTag: 'scope:media', onlyDependOnLibsWithTags: ['scope:shared', 'scope:media', 'scope:testing'] },
+            { sourceTag: 'scope:status', onlyDependOnLibsWithTags: ['scope:shared', 'scope:media'] },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:capture', 'scope:media'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:capture', 'scope:media', 'scope:testing'] },
             {
               sourceTag: 'purity:pure',
               onlyDependOnLibsWithTags: ['purity:pure'],
@@ -59,6 +69,30 @@ export default [
     rules: {
       'no-restricted-imports': ['error', { paths: IO_BUILTINS, patterns: IO_PACKAGES }],
       'no-console': 'error',
+    },
+  },
+  {
+    // Tests, benchmarks and tools are no project, so the Nx rule does not see them: they reach an app
+    // through its package (@earshot/<app>, its src/index.ts) and a lib through its package too; only
+    // a lib's test helpers (libs/<lib>/src/testing/) are reached by path.
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts', 'infra/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^(\\.\\.?/)+apps/', message: 'Import the app by its package (@earshot/<app>, exported from its src/index.ts), not by a path into its sources.' },
+          { regex: '^(\\.\\.?/)+libs/(?![^/]+/src/testing/)', message: 'Import the lib by its package (@earshot/<lib>); only its src/testing/ helpers are reached by path.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The test fixtures (scope:testing) stay in tests, in an app's src/testing/ helpers, and in the CLI's sample capture.
+    files: ['apps/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**', 'apps/cli/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: '@earshot/call-scenarios', message: 'Test fixtures: only in *.spec.ts and src/testing/ helpers.' }],
+      }],
     },
   },
   {

@@ -19,8 +19,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tonePayloads } from '@earshot/call-scenarios';
-import { convertCallToWav, type CompletedLeg } from '../apps/converter/src/call-writer';
-import { buildRawLeg, PCMA, PCMU, steadyPackets } from '../apps/converter/src/testing/raw-leg';
+import { buildRawLeg, convertCallToWav, PCMA, PCMU, steadyPackets, type CompletedLeg } from '@earshot/converter';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);

@@ -8,9 +8,7 @@ import assert from 'node:assert/strict';
 import { ReasonCounters } from '@earshot/errors';
 import type { CallEvent } from '@earshot/events';
 import { buildTcpFrames, buildUdpFrames, decodeCaptureFile, LinkType, type CaptureRecord } from '@earshot/packet';
-import { CallEventPublisher } from '../apps/call-control/src/call-event-publisher';
-import { DirectoryView } from '../apps/call-control/src/directory-view';
-import { SipCapturePipeline } from '../apps/call-control/src/sip-capture-pipeline';
+import { CallEventPublisher, DirectoryView, SipCapturePipeline } from '@earshot/call-control';
 import { assertExpectedCallEvents } from './call-control-expectations';
 import { buildSyntheticCapture, standardScenario } from './support/synthetic-calls';
 

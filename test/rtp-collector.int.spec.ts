@@ -14,7 +14,7 @@ import { buildSyntheticCapture, standardScenario } from '@earshot/call-scenarios
 import { TOPICS, type RtpBatch } from '@earshot/events';
 import { ConsumerRunner, type EventCodec } from '@earshot/kafka';
 import { connectTestStack, endOffsets, eventually } from '../libs/kafka/src/testing/test-stack';
-import { assertEveryPacketOnce } from '../apps/rtp-collector/src/testing/batch-expectations';
+import { assertEveryPacketOnce } from '@earshot/rtp-collector';
 import { startApp } from './app-process';
 
 describe('rtp-collector in file mode on the real stack', () => {

@@ -12,7 +12,7 @@ import type { Kafka } from 'kafkajs';
 import { sampleEvents, TOPICS, type AuditEntry, type CallEvent, type RecordingEvent } from '@earshot/events';
 import { EventProducer, type EventCodec } from '@earshot/kafka';
 import { connectTestStack, endOffsets, eventually } from '../libs/kafka/src/testing/test-stack';
-import { runMigrations } from '../apps/status/src/database/migration-runner';
+import { runMigrations } from '@earshot/status';
 import { startApp, type AppProcess } from './app-process';
 import { count, createTestDatabase, type TestDatabase } from './status-projector-support';
 

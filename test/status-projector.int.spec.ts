@@ -12,9 +12,7 @@ import type { Kafka } from 'kafkajs';
 import { sampleEvents, TOPICS, type AuditEntry, type CallEvent, type RecordingEvent } from '@earshot/events';
 import { deadLetterTopic, EventProducer, type EventCodec } from '@earshot/kafka';
 import { connectTestStack, endOffsets, eventually } from '../libs/kafka/src/testing/test-stack';
-import { MIGRATIONS_DIR, MigrationError, runMigrations } from '../apps/status/src/database/migration-runner';
-import { PROJECTED_TOPICS } from '../apps/status/src/projection/projection-store';
-import { Projector } from '../apps/status/src/projection/projector';
+import { MIGRATIONS_DIR, MigrationError, PROJECTED_TOPICS, Projector, runMigrations } from '@earshot/status';
 import { count, createTestDatabase, readDeadLetters, type TestDatabase } from './status-projector-support';
 
 const T0 = 1_763_942_400_000_000;

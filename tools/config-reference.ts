@@ -5,11 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { commonSettings, describeConfig, type SettingTree } from '@earshot/config';
-import { callControlSettings } from '../apps/call-control/src/call-control-settings';
-import { rtpCollectorSettings } from '../apps/rtp-collector/src/rtp-collector-settings';
-import { recorderSettings } from '../apps/recorder/src/recorder-settings';
-import { converterSettings } from '../apps/converter/src/converter-settings';
-import { statusSettings } from '../apps/status/src/config/status-settings';
+import { callControlSettings } from '@earshot/call-control';
+import { rtpCollectorSettings } from '@earshot/rtp-collector';
+import { recorderSettings } from '@earshot/recorder';
+import { converterSettings } from '@earshot/converter';
+import { statusSettings } from '@earshot/status';
 
 export const CONFIG_REFERENCE_FILE = resolve(__dirname, '../docs/configuration.md');
 
