@@ -72,6 +72,7 @@ export async function runService<S extends SettingTree>(options: RunServiceOptio
   // Log lines are written asynchronously: every exit goes through here so the last ones are not lost.
   const exit = (code: number): Promise<never> => log.flush().then(() => process.exit(code));
   const kafkaLog = log.child({ component: 'kafka' });
+  const heartbeatLog = log.child({ component: 'heartbeat' });
   const instanceId = config.instanceId ?? `${options.kind}@${hostname()}:${process.pid}`;
   const counters = new ReasonCounters();
   const stopping = new AbortController();
@@ -104,7 +105,7 @@ export async function runService<S extends SettingTree>(options: RunServiceOptio
     const heartbeats = new HeartbeatPublisher({
       producer, instanceId, serviceKind: options.kind, version: EARSHOT_VERSION,
       intervalMs: config.heartbeatIntervalMs, counters, progress: service.progress,
-      onError: (e) => log.warn('heartbeat not sent', { error: e }),
+      onError: (e) => heartbeatLog.warn('heartbeat not sent', { error: e }),
     });
     await heartbeats.start();
     shutdown = async () => {
