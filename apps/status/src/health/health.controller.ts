@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Pool } from 'pg';
+import { withAdmin } from '@earshot/kafka';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status-config.module';
 import { PG_POOL } from '../database/database.module';
 import { KafkaConnections } from '../kafka/kafka.module';
@@ -31,16 +32,10 @@ export class HealthController {
   @Get()
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
     const [kafka, registry, postgres] = await Promise.all([
-      probe(async () => {
-        const admin = this.connections.kafka.admin();
-        await admin.connect();
-        try {
-          const cluster = await admin.describeCluster();
-          return `${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
-        } finally {
-          await admin.disconnect();
-        }
-      }),
+      probe(() => withAdmin(this.connections.kafka, async (admin) => {
+        const cluster = await admin.describeCluster();
+        return `${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
+      })),
       probe(async () => {
         const r = await fetch(`${this.config.registry.url.replace(/\/$/, '')}/subjects`);
         if (!r.ok) throw new Error(`GET /subjects answered ${r.status}`);

@@ -1,9 +1,8 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { ReasonCounters } from '@earshot/errors';
-import { createKafkaClient, EventCodec, EventProducer } from '@earshot/kafka';
+import { createKafkaClient, EventCodec, EventProducer, type KafkaClient } from '@earshot/kafka';
 import { EARSHOT_VERSION, HeartbeatPublisher } from '@earshot/service';
-import type { Kafka } from 'kafkajs';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status-config.module';
 
 /** Injection token of the status service's Kafka connections. */
@@ -12,7 +11,7 @@ export const KAFKA_CONNECTIONS = Symbol('KAFKA_CONNECTIONS');
 /** The Kafka client, registry codec and producer, opened on start and closed on shutdown. */
 @Injectable()
 export class KafkaConnections implements OnModuleInit, OnApplicationShutdown {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly codec: EventCodec;
   readonly producer: EventProducer;
   readonly counters = new ReasonCounters();

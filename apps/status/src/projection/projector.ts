@@ -251,7 +251,8 @@ export class Projector {
   }
 }
 
-function splitKey(key: string): [string, number] {
+/** `<topic>/<partition>` back to its parts (the keys are made from projected topics only). */
+function splitKey(key: string): [ProjectedTopic, number] {
   const at = key.lastIndexOf('/');
-  return [key.slice(0, at), Number(key.slice(at + 1))];
+  return [key.slice(0, at) as ProjectedTopic, Number(key.slice(at + 1))];
 }
