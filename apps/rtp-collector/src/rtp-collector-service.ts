@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { CaptureError, LiveCapture } from '@earshot/capture';
 import { TOPICS } from '@earshot/events';
-import { ConsumerRunner, initialOffsetsFor } from '@earshot/kafka';
+import { ConsumerRunner, initialOffsetsFor, topicOffsets } from '@earshot/kafka';
 import { CaptureFileDecoder, CaptureFileError } from '@earshot/packet';
 import type { RunningService, ServiceContext } from '@earshot/service';
 import { RtpBatchPublisher } from './rtp-batch-publisher';
@@ -12,6 +12,8 @@ import type { rtpCollectorSettings } from './rtp-collector-settings';
 type Context = ServiceContext<typeof rtpCollectorSettings>;
 
 const FILE_CHUNK_BYTES = 1024 * 1024;
+/** File mode: call events are read for this long at most before the capture is. */
+const CALL_EVENTS_WAIT_MS = 60_000;
 
 async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
@@ -89,15 +91,19 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
 
   // Live, the calls in progress must be learnt again at each start (the announcements live in
   // memory): the first assignment seeks back `callEventLookBackS` whatever the group committed;
-  // later ones (a rebalance) resume from the commits. A file is read from kafka.startFrom.
+  // later ones (a rebalance) resume from the commits. A file is read from kafka.startFrom, and
+  // the call events already there are read before the file (see callEventsCaughtUp).
   const lookBack = file === null
     ? await initialOffsetsFor(kafka, [TOPICS.callControl], String(callEventsFromMs(config.callEventLookBackS, config.kafka.startFrom, Date.now())))
     : undefined;
+  const fileStart = file === null ? undefined : await initialOffsetsFor(kafka, [TOPICS.callControl], config.kafka.startFrom);
+  const callEventEnds = file === null ? [] : await topicOffsets(kafka, TOPICS.callControl);
+  const callEventsRead = new Map<number, number>();
   let soughtBack = false;
   const agent = new ConsumerRunner({
     kafka, codec, groupId: `${config.kafka.groupPrefix}-rtp-collector-calls-${instanceId}`, topics: [TOPICS.callControl],
     ...(lookBack === undefined
-      ? { initialOffsets: await initialOffsetsFor(kafka, [TOPICS.callControl], config.kafka.startFrom) }
+      ? { ...(fileStart === undefined ? {} : { initialOffsets: fileStart }) }
       : {
           assignedOffsets: async () => {
             if (soughtBack) return new Map<string, ReadonlyMap<number, string>>();
@@ -108,6 +114,9 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     handle: async (m) => {
       if (m.value !== null) pipeline.applyCallEvent(m.value);
     },
+    afterBatch: async (_topic, partition, next) => {
+      callEventsRead.set(partition, Number(next));
+    },
     onDeadLetter: (error, where) => log.warn('undecodable call event sent to the dead-letter topic', { error, ...where }),
   });
   await agent.start();
@@ -117,9 +126,26 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     await producer.disconnect();
   };
 
+  /**
+   * File mode: whether the call events that were in qm.call-control.v1 when the collector started
+   * have been read (every partition up to its end then, a trailing transaction marker aside).
+   * Read first, they are all waiting for their capture time
+   * when the file is read, so the batches do not depend on how fast Kafka delivered them.
+   */
+  const callEventsCaughtUp = (): boolean => {
+    return callEventEnds.every((e) => {
+      const start = Number(fileStart?.get(TOPICS.callControl)?.get(e.partition) ?? e.low);
+      const high = Number(e.high);
+      return high <= start || (callEventsRead.get(e.partition) ?? start) >= high - 1;
+    });
+  };
+
   if (file !== null) {
     let stopping = false;
     const done = (async (): Promise<void> => {
+      const waitedFrom = Date.now();
+      while (!stopping && !callEventsCaughtUp() && Date.now() - waitedFrom < CALL_EVENTS_WAIT_MS) await new Promise((r) => setTimeout(r, 50));
+      if (!callEventsCaughtUp()) log.warn('call events not read to their end before the capture; reading it anyway', { waitedMs: Date.now() - waitedFrom });
       const started = performance.now();
       const decoder = new CaptureFileDecoder();
       const stream = createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES });

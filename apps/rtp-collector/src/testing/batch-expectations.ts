@@ -11,12 +11,16 @@ function sentBytes(p: SentRtpPacket, first: boolean): Buffer {
   return bytes;
 }
 
-/** Checks that every RTP packet sent is in exactly one batch, byte-identical, with its call and time, and nothing else is. */
-export function assertEveryPacketOnce(calls: ExpectedCall[], batches: RtpBatch[]): void {
+/**
+ * Checks that every RTP packet sent (at or after `fromUs`, when given: what a collector started
+ * then could see) is in exactly one batch, byte-identical, with its call and time, and nothing else is.
+ */
+export function assertEveryPacketOnce(calls: ExpectedCall[], batches: RtpBatch[], fromUs = -Infinity): void {
   const expected = new Map<string, { callId: string; src: string; dst: string; timeUs: number }>();
   for (const call of calls) {
     for (const side of ['caller', 'callee'] as const) {
       call.rtp[side].forEach((p, i) => {
+        if (p.captureTimeUs < fromUs) return;
         expected.set(`${sentBytes(p, i === 0).toString('hex')}@${p.captureTimeUs}`, { callId: call.script.callId, src: p.src, dst: p.dst, timeUs: p.captureTimeUs });
       });
     }
