@@ -11,7 +11,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SippLoad } from '../apps/cli/src/sipp-load';
+import { SippLoad } from '@earshot/cli';
 import { eventually } from '../libs/kafka/src/testing/test-stack';
 import { RunEvents, startEarshotRun, WireCount, type EarshotRun } from './support/earshot-run-harness';
 
