@@ -13,7 +13,8 @@
  *
  * Each capturer and the blaster are processes of their own (this file run with --blast or
  * --capture), so a stall in a capturer never slows the sender. Per path: packets received vs sent,
- * loss, the drops it reported, and CPU seconds (the capturing process, plus dumpcap for (c)).
+ * loss, the drops it reported, and CPU seconds (the capturing process from the moment it is ready,
+ * less the stall's own busy-wait, plus dumpcap for (c)).
  * Every capturer does the same work per packet: decodeFrame and a destination-port check.
  * Needs root (or CAP_NET_RAW) for capture on `lo`; loopback only.
  */
@@ -185,14 +186,21 @@ async function capture(path: string, port: number, stallAfterMs: number, stallMs
   const cpuAtReady = cpuOfSelf();
   process.stdout.write('ready\n');
   let stallTimer: NodeJS.Timeout | undefined;
-  onFirstPacket = () => (stallTimer = setTimeout(() => busyWait(stallMs), stallAfterMs));
+  // The stall's own busy-wait is not capture work: its CPU is taken out of the figure.
+  let stallCpu = 0;
+  onFirstPacket = () =>
+    (stallTimer = setTimeout(() => {
+      const before = cpuOfSelf();
+      busyWait(stallMs);
+      stallCpu = cpuOfSelf() - before;
+    }, stallAfterMs));
   await new Promise<void>((resolve) => {
     process.stdin.on('end', resolve);
     process.stdin.resume();
   });
   clearTimeout(stallTimer);
   const end = await stop();
-  const report: CaptureReport = { path, received: c.received, wrongPort: c.wrongPort, maxDeliveryGapMs: Math.round(c.maxGap), ...end, cpuSeconds: end.cpuSeconds - cpuAtReady };
+  const report: CaptureReport = { path, received: c.received, wrongPort: c.wrongPort, maxDeliveryGapMs: Math.round(c.maxGap), ...end, cpuSeconds: end.cpuSeconds - cpuAtReady - stallCpu };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exit(0);
 }

@@ -67,7 +67,13 @@ typedef struct {
 
   /* The capture thread's own. */
   chunk_t *current;
-  const struct bpf_program *prefilter;
+  /*
+   * Loopback only: the filter as written, run in user space on the packets stamped before the
+   * kernel filter was attached (they reached the ring unfiltered); 0 when not needed.
+   */
+  struct bpf_program plain;
+  int plain_set;
+  uint64_t unfiltered_before_ns;
   struct timespec current_since;
 
   /* Shared between the thread and JavaScript, under the lock. */
@@ -167,6 +173,10 @@ static void flush_current(capture_t *cap) {
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes) {
   capture_t *cap = (capture_t *)user;
+  if (cap->unfiltered_before_ns != 0) {
+    uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * (cap->nanos ? 1u : 1000u);
+    if (ts <= cap->unfiltered_before_ns && cap->plain_set && pcap_offline_filter(&cap->plain, h, bytes) == 0) return;
+  }
   size_t need = RECORD_HEADER + ((h->caplen + 3u) & ~3u);
   if (cap->current != NULL && cap->current->used + need > cap->current->capacity) flush_current(cap);
   if (cap->current == NULL) {
@@ -200,13 +210,6 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
   pthread_mutex_unlock(&cap->lock);
 }
 
-/** The frames that reached the ring before the kernel filter: the plain filter decides. */
-static void on_packet_before_filter(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes) {
-  capture_t *cap = (capture_t *)user;
-  if (cap->prefilter != NULL && pcap_offline_filter(cap->prefilter, h, bytes) == 0) return;
-  on_packet(user, h, bytes);
-}
-
 static void *capture_thread(void *arg) {
   capture_t *cap = (capture_t *)arg;
   struct pollfd fds[2];
@@ -233,15 +236,7 @@ static void *capture_thread(void *arg) {
       read_stats(cap);
       last_stats = now;
     }
-    if (n > 0) {
-      /*
-       * Let a few packets gather before the next read: one wake-up per millisecond instead of one
-       * per packet (immediate mode wakes poll() for each) costs at most a millisecond of latency.
-       */
-      struct timespec pause = {0, 1000000};
-      nanosleep(&pause, NULL);
-      continue;
-    }
+    if (n > 0) continue;
     /* Nothing ready: sleep until a block is ready, stop is asked, or the next flush or stats read is due. */
     double wait = cap->stats_ms - ms_between(&last_stats, &now);
     if (cap->current != NULL) {
@@ -376,6 +371,8 @@ static void close_capture(napi_env env, capture_t *cap, int deliver_rest) {
   cap->current = NULL;
   if (cap->pcap != NULL) pcap_close(cap->pcap);
   cap->pcap = NULL;
+  if (cap->plain_set) pcap_freecode(&cap->plain);
+  cap->plain_set = 0;
   if (cap->stop_fd >= 0) close(cap->stop_fd);
   cap->stop_fd = -1;
   if (cap->tsfn != NULL) napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
@@ -446,6 +443,7 @@ static napi_value throw_open(napi_env env, capture_t *cap, const char *what, con
   char message[ERROR_TEXT + 256];
   snprintf(message, sizeof message, "%s: %s", what, detail);
   if (cap != NULL) {
+    if (cap->plain_set) pcap_freecode(&cap->plain);
     if (cap->pcap != NULL) pcap_close(cap->pcap);
     if (cap->stop_fd >= 0) close(cap->stop_fd);
     pthread_mutex_destroy(&cap->lock);
@@ -499,14 +497,12 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   pcap_set_promisc(cap->pcap, 1);
   pcap_set_buffer_size(cap->pcap, (int)buffer_size);
   /*
-   * Immediate mode: libpcap then uses TPACKET_V2, one ring frame per packet, each readable as soon
-   * as it is written. The alternative, TPACKET_V3, packs packets into blocks that the kernel hands
-   * over when full or when a block timer fires; on the Linux 6.18 this was built on, that timer
-   * fired unreliably, leaving a lone packet (a SIP INVITE at a quiet moment) unread until the next
-   * one came, or for good. The cost: a frame is as large as the interface's largest packet (64 KiB
-   * on `lo`), hence the large default buffer; the thread drains it without waiting for JavaScript.
+   * Not immediate mode: libpcap then uses TPACKET_V3, which packs packets into the ring's blocks
+   * (a 200-byte RTP packet takes ~300 bytes) and hands a block over when it is full or when the
+   * read timeout retires it. Immediate mode would use TPACKET_V2, one frame per packet as large
+   * as the interface's largest packet: 64 KiB on `lo`, so 64 MiB would hold only 1,000 packets.
    */
-  pcap_set_immediate_mode(cap->pcap, 1);
+  pcap_set_immediate_mode(cap->pcap, 0);
   pcap_set_timeout(cap->pcap, (int)(timeout_ms == 0 ? 1 : timeout_ms));
   cap->nanos = pcap_set_tstamp_precision(cap->pcap, PCAP_TSTAMP_PRECISION_NANO) == 0;
   int st = pcap_activate(cap->pcap);
@@ -527,23 +523,22 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
    * The filter as written, checked by libpcap (and, on a loopback interface, used to sort the
    * packets that reached the ring before the kernel filter was attached).
    */
-  struct bpf_program plain;
-  int have_plain = 0;
   if (filter[0] != 0) {
-    if (pcap_compile(cap->pcap, &plain, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    if (pcap_compile(cap->pcap, &cap->plain, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
       char detail[ERROR_TEXT + 64];
       snprintf(detail, sizeof detail, "bad filter: %s", pcap_geterr(cap->pcap));
       return throw_open(env, cap, device, detail);
     }
-    have_plain = 1;
+    cap->plain_set = 1;
   }
   /*
    * A loopback interface hands the packet socket every packet twice, outgoing and incoming, and
    * libpcap throws the outgoing copy away only after it took a ring frame. Rejecting it in the
    * kernel ("inbound") halves the ring's load and makes the drop counts count packets, not
-   * copies. libpcap's pcap_setfilter would also run that filter in user space over the frames
-   * already in the ring, where "inbound" cannot be evaluated and drops the packets, so the program
-   * is attached to the socket here, and the frames that came before are sorted by the plain filter.
+   * copies. libpcap's pcap_setfilter would also run that filter in user space over the blocks
+   * already in the ring, where "inbound" cannot be evaluated and drops every packet, so the program
+   * is attached to the socket here, and the packets stamped before that are sorted by the plain
+   * filter in on_packet (libpcap itself skips the outgoing copies on loopback).
    */
   int loopback = cap->link_type == DLT_EN10MB && is_loopback(device);
   if (loopback) {
@@ -554,24 +549,24 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     if (pcap_compile(cap->pcap, &prog, inbound, 1, PCAP_NETMASK_UNKNOWN) != 0) {
       char detail[ERROR_TEXT + 64];
       snprintf(detail, sizeof detail, "bad filter: %s", pcap_geterr(cap->pcap));
-      if (have_plain) pcap_freecode(&plain);
       return throw_open(env, cap, device, detail);
     }
     struct sock_fprog kernel_prog = {.len = (unsigned short)prog.bf_len, .filter = (struct sock_filter *)prog.bf_insns};
     int set = setsockopt(pcap_fileno(cap->pcap), SOL_SOCKET, SO_ATTACH_FILTER, &kernel_prog, sizeof kernel_prog);
     pcap_freecode(&prog);
     if (set != 0) {
-      if (have_plain) pcap_freecode(&plain);
       char detail[ERROR_TEXT];
       snprintf(detail, sizeof detail, "cannot attach the filter: %s", strerror(errno));
       return throw_open(env, cap, device, detail);
     }
-  } else if (have_plain) {
-    int set = pcap_setfilter(cap->pcap, &plain);
+    struct timespec attached;
+    clock_gettime(CLOCK_REALTIME, &attached);
+    cap->unfiltered_before_ns = (uint64_t)attached.tv_sec * 1000000000u + (uint64_t)attached.tv_nsec;
+  } else if (cap->plain_set) {
+    int set = pcap_setfilter(cap->pcap, &cap->plain);
     if (set != 0) {
       char detail[ERROR_TEXT + 64];
       snprintf(detail, sizeof detail, "cannot set filter: %s", pcap_geterr(cap->pcap));
-      pcap_freecode(&plain);
       return throw_open(env, cap, device, detail);
     }
   }
@@ -583,13 +578,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     if (cap->callback != NULL) napi_delete_reference(env, cap->callback);
     return throw_open(env, cap, device, "cannot create the thread-safe function");
   }
-  if (loopback) {
-    cap->prefilter = have_plain ? &plain : NULL;
-    while (pcap_dispatch(cap->pcap, -1, on_packet_before_filter, (u_char *)cap) > 0) {
-    }
-    cap->prefilter = NULL;
-  }
-  if (have_plain) pcap_freecode(&plain);
   if (pthread_create(&cap->thread, NULL, capture_thread, cap) != 0) {
     napi_release_threadsafe_function(cap->tsfn, napi_tsfn_abort);
     napi_delete_reference(env, cap->callback);
