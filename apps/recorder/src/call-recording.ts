@@ -57,6 +57,8 @@ function comparePending(a: PendingPacket, b: PendingPacket): number {
  */
 export class CallRecording {
   private pending: PendingPacket[] = [];
+  /** The streams whose packets came here (a call has a few): checked before its pending packets are. */
+  private readonly streams = new Set<StreamRef>();
   private readonly legs = new Map<string, OpenLeg>();
   private readonly legBySide = new Map<string, OpenLeg>();
   private readonly tupleSide = new Map<string, { side: LegSide; version: number }>();
@@ -67,7 +69,16 @@ export class CallRecording {
   constructor(readonly media: CallMedia, private readonly ctx: LegWriterContext) {}
 
   add(packets: readonly PendingPacket[]): void {
-    for (const p of packets) this.pending.push(p);
+    for (const p of packets) {
+      this.pending.push(p);
+      this.streams.add(p.stream);
+    }
+  }
+
+  /** Whether any stream that sent packets here is one `which` accepts. */
+  hasStream(which: (ref: StreamRef) => boolean): boolean {
+    for (const ref of this.streams) if (which(ref)) return true;
+    return false;
   }
 
   /**
@@ -211,6 +222,7 @@ export class CallRecording {
     this.legBySide.clear();
     this.tupleSide.clear();
     this.pending = [];
+    this.streams.clear();
     this.unknownLegs = 0;
     this.lastPacketUs = Number.NEGATIVE_INFINITY;
     return files;

@@ -261,8 +261,12 @@ describe('recorder engine: every entry runs alone, in call order', () => {
     add(D, C, 4, 1, 'c2', T0 + S / 2 + 5000, 220);
     for (let s = 1; s <= 12; s++) for (const p of [0, 1]) out.push({ partition: p, t: T0 + s * S - 1, b: watermark(T0 + s * S) });
     out.sort((x, y) => x.t - y.t);
-    const next = [0, 0];
-    return out.map(({ b, partition }) => ({ b, partition, offset: next[partition]++ as number }));
+    const next = new Map<number, number>();
+    return out.map(({ b, partition }) => {
+      const offset = next.get(partition) ?? 0;
+      next.set(partition, offset + 1);
+      return { b, partition, offset };
+    });
   };
   const feedCalls = async (e: RecorderEngine): Promise<void> => {
     await e.onCallEvent(callEvent('c1', 'ANSWERED', 1, T0, A, B), 0, 0);

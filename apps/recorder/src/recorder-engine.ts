@@ -219,6 +219,7 @@ export class RecorderEngine {
   private reroute(endpoints: ReadonlySet<string>): void {
     const touches = (ref: StreamRef): boolean => endpoints.has(ref.srcKey) || endpoints.has(ref.dstKey);
     for (const call of [...this.open.values()]) {
+      if (!call.hasStream(touches)) continue;
       const moved = call.takePending((p) => {
         if (!touches(p.stream)) return false;
         const owner = this.router.ownerAt(p.stream, p.t);
