@@ -23,8 +23,8 @@ const BASE = 36000 + randomInt(0, 12) * 1000;
 const UAC = { ip: '127.0.0.1', sipPort: BASE + 2, mediaPort: BASE + 100 };
 const UAS = { ip: '127.0.0.2', sipPort: BASE, mediaPort: BASE + 500 };
 const MEDIA = `portrange ${BASE + 100}-${BASE + 999}`;
-const FILTER = `udp and (port ${UAC.sipPort} or port ${UAS.sipPort} or ${MEDIA})`;
-const RTP_ON_WIRE = `udp.srcport >= ${BASE + 100} && udp.srcport <= ${BASE + 999} && udp.dstport >= ${BASE + 100} && udp.dstport <= ${BASE + 999}`;
+const FILTER = `udp and host ${UAS.ip} and (port ${UAC.sipPort} or port ${UAS.sipPort} or ${MEDIA})`;
+const RTP_ON_WIRE = `ip.addr == ${UAS.ip} && udp.srcport >= ${BASE + 100} && udp.srcport <= ${BASE + 999} && udp.dstport >= ${BASE + 100} && udp.dstport <= ${BASE + 999}`;
 
 describe('earshot run: the whole system live on lo, supervised', () => {
   let system: EarshotRun;
