@@ -105,6 +105,7 @@ function describeEvent(e: SupervisorEvent): string | null {
     case 'restarted':
       return `${e.child.name} running again (pid ${e.child.pid}, restarts ${e.child.restarts})`;
     case 'failed':
+      if (e.code === 2) return `${e.child.name} FAILED: configuration error (exit 2); not restarted${e.child.logFile ? ` — see ${e.child.logFile}` : ''}`;
       return `${e.child.name} FAILED: exited ${e.exits} times within ${e.withinMs / 1000} s (last code ${e.code}); not restarted${e.child.logFile ? ` — see ${e.child.logFile}` : ''}`;
     default:
       return null;

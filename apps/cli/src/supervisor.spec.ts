@@ -67,3 +67,13 @@ test('stop sends SIGTERM, then SIGKILL to a child that ignores it after the grac
   assert.ok(Date.now() - started >= 250, 'waited for the grace period');
   assert.equal(s.children()[0]?.state, 'stopped');
 });
+
+test('a child that exits 2 (a configuration error) is marked failed at once, not restarted', async () => {
+  const events: SupervisorEvent[] = [];
+  const s = new Supervisor({ initialRestartDelayMs: 20, onEvent: (e) => events.push(e) });
+  s.add({ name: 'misconfigured', kind: 'test', instanceId: 'm@t', start: () => nodeProcess('process.exit(2)') });
+  assert.equal(await s.whenReady(10_000), false);
+  assert.deepEqual([s.children()[0]?.state, s.children()[0]?.restarts], ['failed', 0]);
+  assert.deepEqual(events.map((e) => e.type), ['failed']);
+  await s.stop();
+});

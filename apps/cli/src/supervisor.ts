@@ -58,6 +58,8 @@ export interface SupervisorOptions {
   failWindowMs?: number;
   /** How long a stopping child gets after SIGTERM before SIGKILL. Default 15 000 ms. */
   graceMs?: number;
+  /** Exit codes that mark a child failed at once: a configuration error (2) does not fix itself. Default [2]. */
+  fatalExitCodes?: readonly number[];
   /** Told of every exit, restart and failure. Default: nothing. */
   onEvent?: (event: SupervisorEvent) => void;
 }
@@ -90,6 +92,7 @@ export class Supervisor {
       failAfterExits: options.failAfterExits ?? 5,
       failWindowMs: options.failWindowMs ?? 60_000,
       graceMs: options.graceMs ?? 15_000,
+      fatalExitCodes: options.fatalExitCodes ?? [2],
       onEvent: options.onEvent,
     };
   }
@@ -166,7 +169,7 @@ export class Supervisor {
     const now = Date.now();
     slot.status.lastExit = { code, atMs: now };
     slot.exits = [...slot.exits.filter((t) => now - t < this.o.failWindowMs), now];
-    if (slot.exits.length >= this.o.failAfterExits) {
+    if (slot.exits.length >= this.o.failAfterExits || this.o.fatalExitCodes.includes(code)) {
       slot.status.state = 'failed';
       this.o.onEvent?.({ type: 'failed', child: { ...slot.status }, code, exits: slot.exits.length, withinMs: this.o.failWindowMs });
       return;
