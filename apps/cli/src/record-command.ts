@@ -98,7 +98,8 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
   await listener.start();
 
   const services = [
-    new AppProcess('recorder', { ...common, ...instance('recorder') }),
+    // The topics may be shared with a live capture: the recorder's clock follows this run's collector only.
+    new AppProcess('recorder', { ...common, ...instance('recorder'), EARSHOT_RECORDER_RTP_INSTANCES: instance('rtp-collector').EARSHOT_INSTANCE_ID }),
     new AppProcess('converter', { ...common, ...instance('converter') }),
   ];
   const all = [...services];

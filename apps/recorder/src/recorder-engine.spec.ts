@@ -331,3 +331,26 @@ describe('recorder engine: every entry runs alone, in call order', () => {
     assert.equal(e.rtpCommitOffset(0, String(first + 1)), String(first), 'read again: the rebuilt leg holds it');
   });
 });
+
+describe('recorder engine: whose RTP it reads', () => {
+  test('named collectors only: another collector\'s watermark (a live capture on the same topics) neither moves the clock nor adds packets', async () => {
+    const e = new RecorderEngine({
+      store: new RawFileStore(dir), instanceId: 'rec-test', lingerMs: 500, idleTimeoutS: 30, orphanTimeoutS: 5, unclaimedMaxBytes: 1 << 20, rtpInstances: new Set(['test']),
+    });
+    await e.assign([0]);
+    await e.onCallEvent(callEvent('c1', 'ANSWERED', 1, T0, A, B), 0, 0);
+    await e.onCallEvent(callEvent('c1', 'ENDED', 2, T0 + S, null, null), 0, 1);
+    const live = { ...watermark(T0 + 3600 * S), instanceId: 'rtp-collector@live' };
+    await rtpIn(e, live);
+    await rtpIn(e, { ...stream(A, B, 1, T0, 5), instanceId: 'rtp-collector@live' });
+    await e.advance();
+    assert.deepEqual(e.takeEvents(), [], 'the clock has not moved');
+    await rtpIn(e, stream(A, B, 1, T0, 10));
+    await rtpIn(e, watermark(T0 + 2 * S));
+    await e.advance();
+    const events = e.takeEvents();
+    assert.deepEqual(kinds(events), ['LEG_STARTED caller', 'LEG_COMPLETED caller', 'CALL_COMPLETED']);
+    assert.equal(events[1]?.stats?.packets, 10);
+    assert.equal(e.counters.get('batches.other-collector'), 2);
+  });
+});

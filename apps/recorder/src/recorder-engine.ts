@@ -22,6 +22,12 @@ export interface RecorderEngineOptions {
   orphanTimeoutS: number;
   /** Bytes of unclaimed RTP held at most; beyond it the oldest unclaimed streams are dropped. */
   unclaimedMaxBytes: number;
+  /**
+   * Only RtpBatches (and watermarks) of these rtp-collector instances are read; default: every
+   * collector's. A watermark speaks for its own collector's batches only, so a run that shares the
+   * topics with another capture (a file recorded while a live collector runs) names its own.
+   */
+  rtpInstances?: ReadonlySet<string>;
   counters?: ReasonCounters;
   /** One line per event worth a person's attention. */
   log?: (msg: string, fields: Record<string, unknown>) => void;
@@ -162,6 +168,11 @@ export class RecorderEngine {
   }
 
   private applyRtpBatch(b: RtpBatch, partition: number, offset: number): void {
+    const only = this.options.rtpInstances;
+    if (only !== undefined && only.size > 0 && !only.has(b.instanceId)) {
+      this.counters.inc('batches.other-collector');
+      return;
+    }
     if (b.packets.length === 0) {
       if (b.watermarkUs !== null) {
         if (b.watermarkUs > (this.watermarks.get(partition) ?? Number.NEGATIVE_INFINITY)) this.watermarks.set(partition, b.watermarkUs);

@@ -55,7 +55,7 @@ export async function startRecorder(ctx: ServiceContext<typeof recorderSettings>
   const { config, kafka, codec, producer, log, instanceId, counters } = ctx;
   const engine = new RecorderEngine({
     store: new RawFileStore(config.recordingsDir), instanceId, lingerMs: config.lingerMs, idleTimeoutS: config.idleTimeoutS,
-    orphanTimeoutS: config.orphanTimeoutS, unclaimedMaxBytes: config.unclaimedMaxMb * 1024 * 1024, counters,
+    orphanTimeoutS: config.orphanTimeoutS, unclaimedMaxBytes: config.unclaimedMaxMb * 1024 * 1024, rtpInstances: new Set(config.rtpInstances), counters,
     log: (msg, fields) => log.info(msg, fields),
   });
   // The engine runs each entry alone in call order; this lock keeps the produce order too.
