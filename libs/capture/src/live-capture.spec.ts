@@ -188,6 +188,10 @@ describe('LiveCapture', () => {
       (e: unknown) => e instanceof CaptureError && e.reason === 'bad-option' && /^capture\.bufferSize must be an integer from 65536/.test(e.message),
     );
     assert.throws(() => new LiveCapture({ interface: 'lo', queueSize: 0.5 }), (e: unknown) => e instanceof CaptureError && e.reason === 'bad-option');
+    assert.throws(
+      () => new LiveCapture({ interface: 'lo', queueSize: 1 << 20, chunkSize: 2 << 20 }),
+      (e: unknown) => e instanceof CaptureError && e.message === 'capture.chunkSize (2097152) must not exceed capture.queueSize (1048576)',
+    );
     assert.throws(() => new LiveCapture({ interface: '' }), CaptureError);
   });
 

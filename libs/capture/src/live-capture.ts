@@ -105,6 +105,10 @@ export class LiveCapture extends EventEmitter {
       chunkSize: integerOption('capture.chunkSize', options.chunkSize, 4096, 64 * MIB, 256 * 1024),
       flushMs: integerOption('capture.flushMs', options.flushMs, 1, 1000, 10),
     };
+    if (this.options.chunkSize > this.options.queueSize) {
+      // A chunk larger than the whole queue could never be queued: every packet would be dropped.
+      throw new CaptureError(`capture.chunkSize (${this.options.chunkSize}) must not exceed capture.queueSize (${this.options.queueSize})`, { reason: 'bad-option' });
+    }
   }
 
   override on(event: 'batch', listener: (records: CaptureRecord[]) => void): this;
