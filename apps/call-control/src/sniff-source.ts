@@ -88,6 +88,8 @@ export function startLiveCapture(options: { interface: string; filter: string; s
     const s = capture.stats();
     drops?.update({ 'capture.kernelDrops': s.kernelDrops, 'capture.ifDrops': s.interfaceDrops, 'capture.queueDrops': s.queueDrops });
   };
+  // Shown from the first heartbeat, 0 included: "no drops" is a reading, not a missing counter.
+  for (const name of ['capture.kernelDrops', 'capture.ifDrops', 'capture.queueDrops']) options.counters?.inc(name, 0);
   const guard = setInterval(() => {
     options.pipeline.tick(Math.floor((performance.timeOrigin + performance.now()) * 1000));
     mirrorDrops();
