@@ -74,6 +74,16 @@ describe('stream-to-call matcher', () => {
     assert.equal(d.match('10.0.0.1:4000', '192.0.2.2:5000', 31_000, 2000)?.callId, 'second');
   });
 
+  test('two calls in progress sharing the callee\'s endpoint (one media server port), told apart by the caller\'s', () => {
+    const d = new CallDirectory();
+    const U = { ip: '127.0.0.1', port: 6100 };
+    d.apply(callEvent('s1', 'ANSWERED', 1, 1000, { ip: '127.0.0.1', port: 17000 }, U));
+    d.apply(callEvent('s2', 'ANSWERED', 1, 100_000, { ip: '127.0.0.1', port: 17004 }, U));
+    assert.equal(d.match('127.0.0.1:17000', '127.0.0.1:6100', 200_000, 500)?.callId, 's1', 'both endpoints beat the later claim of one');
+    assert.equal(d.match('127.0.0.1:17004', '127.0.0.1:6100', 200_000, 500)?.callId, 's2');
+    assert.equal(d.match('127.0.0.1:6100', '127.0.0.1:17000', 200_000, 500)?.callId, 's1', 'and the return stream');
+  });
+
   test('a leg\'s payload types come from the receiver\'s SDP, with CN always mapped', () => {
     const d = new CallDirectory();
     const call = d.apply(callEvent('c1', 'ANSWERED', 1, 1000, A, B))?.call;

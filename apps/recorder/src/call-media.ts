@@ -159,13 +159,15 @@ export class CallDirectory {
   }
 
   /**
-   * The call a stream from `src` to `dst` belongs to at capture time `atUs`, by its endpoints: the
-   * destination's claims first (the sender targets what the receiver announced), then the source's
-   * (symmetric RTP). Of the calls claiming an endpoint whose life (to end plus `lingerUs`) covers
-   * `atUs`, the one that claimed it last at or before `atUs` (ports and SSRCs are reused: a later
-   * call takes the stream from its SDP on; the earlier keeps what came before); when every claim is
-   * later than `atUs` (RTP ahead of its SDP), the earliest. Also says over which span of capture
-   * time the answer holds, so a batch is routed with one look-up per change of owner.
+   * The call a stream from `src` to `dst` belongs to at capture time `atUs`, by its endpoints. Of
+   * the calls claiming them whose life (to end plus `lingerUs`) covers `atUs`: those claiming both
+   * endpoints first (two calls can share one side's endpoint, e.g. a media server's port, and differ
+   * on the other), then those claiming the destination (the sender targets what the receiver
+   * announced), then the source (symmetric RTP). Among those, the one that claimed last at or
+   * before `atUs` (ports and SSRCs are reused: a later call takes the stream from its SDP on; the
+   * earlier keeps what came before); when every claim is later than `atUs` (RTP ahead of its SDP),
+   * the earliest. Also says over which span of capture time the answer holds, so a batch is routed
+   * with one look-up per change of owner.
    */
   owner(src: string, dst: string, atUs: number, lingerUs: number): StreamOwner {
     let fromUs = Number.NEGATIVE_INFINITY;
@@ -173,25 +175,38 @@ export class CallDirectory {
     const bound = (b: number): void => {
       if (b <= atUs) { if (b > fromUs) fromUs = b; } else if (b < untilUs) untilUs = b;
     };
-    let found: CallMedia | null = null;
-    for (const ep of [dst, src]) {
-      const claims = this.byEndpoint.get(ep);
-      if (!claims) continue;
-      let before: { call: CallMedia; sinceUs: number } | null = null;
-      let after: { call: CallMedia; sinceUs: number } | null = null;
-      for (const c of claims) {
+    const claimsOf = new Map<string, { call: CallMedia; dstUs: number | null; srcUs: number | null }>();
+    for (const [ep, isDst] of [[dst, true], [src, false]] as const) {
+      for (const c of this.byEndpoint.get(ep) ?? []) {
         const call = this.calls.get(c.callId);
         if (!call) continue;
         bound(c.sinceUs);
         if (call.endUs !== null) bound(call.endUs + lingerUs + 1);
         if (call.endUs !== null && atUs > call.endUs + lingerUs) continue;
-        if (c.sinceUs <= atUs) {
-          if (!before || c.sinceUs > before.sinceUs || (c.sinceUs === before.sinceUs && c.callId > before.call.callId)) before = { call, sinceUs: c.sinceUs };
-        } else if (!after || c.sinceUs < after.sinceUs || (c.sinceUs === after.sinceUs && c.callId > after.call.callId)) {
-          after = { call, sinceUs: c.sinceUs };
+        let entry = claimsOf.get(c.callId);
+        if (!entry) {
+          entry = { call, dstUs: null, srcUs: null };
+          claimsOf.set(c.callId, entry);
+        }
+        if (isDst) entry.dstUs = c.sinceUs;
+        else entry.srcUs = c.sinceUs;
+      }
+    }
+    let found: CallMedia | null = null;
+    for (const tier of ['both', 'dst', 'src'] as const) {
+      let before: { call: CallMedia; sinceUs: number } | null = null;
+      let after: { call: CallMedia; sinceUs: number } | null = null;
+      for (const { call, dstUs, srcUs } of claimsOf.values()) {
+        const sinceUs = tier === 'both' ? (dstUs !== null && srcUs !== null ? Math.max(dstUs, srcUs) : null) : tier === 'dst' ? dstUs : srcUs;
+        if (sinceUs === null) continue;
+        if (sinceUs <= atUs) {
+          if (!before || sinceUs > before.sinceUs || (sinceUs === before.sinceUs && call.callId > before.call.callId)) before = { call, sinceUs };
+        } else if (!after || sinceUs < after.sinceUs || (sinceUs === after.sinceUs && call.callId > after.call.callId)) {
+          after = { call, sinceUs };
         }
       }
-      if (!found) found = before?.call ?? after?.call ?? null;
+      found = before?.call ?? after?.call ?? null;
+      if (found) break;
     }
     return { call: found, fromUs, untilUs, version: this.changes };
   }

@@ -354,3 +354,28 @@ describe('recorder engine: whose RTP it reads', () => {
     assert.equal(e.counters.get('batches.other-collector'), 2);
   });
 });
+
+describe('recorder engine: concurrent calls on one shared endpoint', () => {
+  test('sipp-style: two calls in progress send with the same SSRC to the same answerer port from their own ports; each gets its own stream', async () => {
+    const U: Ep = { ip: '127.0.0.1', port: 6100 };
+    const P1: Ep = { ip: '127.0.0.1', port: 17000 };
+    const P2: Ep = { ip: '127.0.0.1', port: 17004 };
+    const e = engine();
+    await e.onCallEvent(callEvent('s1', 'ANSWERED', 1, T0, P1, U), 0, 0);
+    await e.onCallEvent(callEvent('s2', 'ANSWERED', 1, T0 + 100_000, P2, U), 0, 1);
+    for (let i = 0; i < 100; i += 10) {
+      await rtpIn(e, stream(P1, U, 0xdee0ee8f, T0 + 20_000 + i * 20_000, 10, i, i / 10, null));
+      await rtpIn(e, stream(P2, U, 0xdee0ee8f, T0 + 120_000 + i * 20_000, 10, i, i / 10, null));
+    }
+    await e.onCallEvent(callEvent('s1', 'ENDED', 2, T0 + 3 * S, null, null), 0, 2);
+    await e.onCallEvent(callEvent('s2', 'ENDED', 2, T0 + 3 * S + 100_000, null, null), 0, 3);
+    await rtpIn(e, watermark(T0 + 10 * S));
+    await e.advance();
+    const events = e.takeEvents();
+    for (const [callId, from] of [['s1', '127.0.0.1:17000'], ['s2', '127.0.0.1:17004']] as const) {
+      const done = events.find((x) => x.callId === callId && x.kind === 'LEG_COMPLETED');
+      assert.equal(done?.leg?.source, from, callId);
+      assert.equal(done?.stats?.packets, 100, `${callId}: its own 100 packets, none of the other's`);
+    }
+  });
+});
