@@ -57,6 +57,7 @@ typedef struct {
   size_t queue_limit;
   uint32_t flush_ms;
   uint32_t stats_ms;
+  uint32_t timeout_ms;
   napi_env env;
   napi_threadsafe_function tsfn;
   napi_ref callback;
@@ -217,7 +218,8 @@ static void *capture_thread(void *arg) {
   fds[0].events = POLLIN;
   fds[1].fd = cap->stop_fd;
   fds[1].events = POLLIN;
-  struct timespec last_stats;
+  struct timespec last_stats, stop_asked = {0, 0};
+  int stopping = 0;
   clock_gettime(CLOCK_MONOTONIC, &last_stats);
   read_stats(cap);
   for (;;) {
@@ -236,9 +238,11 @@ static void *capture_thread(void *arg) {
       read_stats(cap);
       last_stats = now;
     }
+    if (stopping && ms_between(&stop_asked, &now) >= cap->timeout_ms + 5.0) break;
     if (n > 0) continue;
     /* Nothing ready: sleep until a block is ready, stop is asked, or the next flush or stats read is due. */
     double wait = cap->stats_ms - ms_between(&last_stats, &now);
+    if (stopping) wait = 1;
     if (cap->current != NULL) {
       double flush_in = cap->flush_ms - ms_between(&cap->current_since, &now);
       if (flush_in < wait) wait = flush_in;
@@ -246,11 +250,20 @@ static void *capture_thread(void *arg) {
     int timeout = wait < 1 ? 1 : (int)wait;
     int r = poll(fds, 2, timeout);
     if (r < 0 && errno != EINTR) break;
-    if (r > 0 && (fds[1].revents & POLLIN)) break;
+    if (r > 0 && (fds[1].revents & POLLIN) && !stopping) {
+      /*
+       * Stop asked: keep reading for one read timeout more, so the kernel hands over the block
+       * holding the last packets (it does so only when the timeout retires it).
+       */
+      uint64_t value;
+      ssize_t got = read(cap->stop_fd, &value, sizeof value);
+      (void)got;
+      fds[1].events = 0;
+      stopping = 1;
+      clock_gettime(CLOCK_MONOTONIC, &stop_asked);
+    }
   }
-  /* Whatever reached the ring before stop is handed over; the last counts are read while the handle is open. */
-  while (pcap_dispatch(cap->pcap, -1, on_packet, (u_char *)cap) > 0) {
-  }
+  /* Whatever was read before stop is handed over; the last counts are read while the handle is open. */
   flush_current(cap);
   read_stats(cap);
   pthread_mutex_lock(&cap->lock);
@@ -486,6 +499,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   cap->chunk_bytes = chunk_size < 4096 ? 4096 : chunk_size;
   cap->queue_limit = queue_size;
   cap->flush_ms = flush_ms == 0 ? 1 : flush_ms;
+  cap->timeout_ms = timeout_ms == 0 ? 1 : timeout_ms;
   cap->stats_ms = stats_ms == 0 ? 1 : stats_ms;
   cap->env = env;
 

@@ -33,7 +33,10 @@ function awaitRecords(capture: LiveCapture, count: number): { records: CaptureRe
   return { records, done };
 }
 
-/** Sends `count` datagrams in one synchronous loop: the event loop stalls for as long as the blast lasts. */
+/**
+ * Sends `count` datagrams in one burst: dgram queues them for the next tick (after the address
+ * look-up) and then sends them all in a row, the event loop held for as long as that lasts.
+ */
 function blastSynchronously(socket: Socket, port: number, count: number, size: number): void {
   const payload = Buffer.alloc(size, 0x55);
   for (let i = 0; i < count; i++) socket.send(payload, port, '127.0.0.1');
@@ -112,8 +115,9 @@ describe('LiveCapture', () => {
     try {
       capture.start();
       blastSynchronously(socket, port, 500, 200);
-      // Sent synchronously, so all 500 are in the kernel before stop() joins the capture thread.
-      await new Promise((r) => setTimeout(r, 200));
+      // dgram sends once the address is looked up (next tick): past one turn of the loop all 500
+      // reached the kernel, and stop() hands over the ring's last block before it returns.
+      await new Promise((r) => setImmediate(r));
       capture.stop();
       assert.equal(seen, 500);
       blastSynchronously(socket, port, 100, 200);

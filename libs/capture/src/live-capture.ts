@@ -149,7 +149,10 @@ export class LiveCapture extends EventEmitter {
     this.handle = handle;
   }
 
-  /** Stops capturing. The packets read before are emitted before it returns; none after. */
+  /**
+   * Stops capturing. Every packet that reached the kernel before the call is emitted before it
+   * returns (it reads on for one `flushMs`, until the kernel hands over its last block); none after.
+   */
   stop(): void {
     const handle = this.handle;
     if (handle === null) return;
