@@ -21,7 +21,7 @@ export const statusSettings = {
     sessionTtlMinutes: setting.int('EARSHOT_SESSION_TTL_MINUTES', 'How long a console session (login) stays valid.', 720, { min: 1, max: 43_200 }),
   },
   live: {
-    delayMs: setting.int('EARSHOT_LIVE_DELAY_MS', 'How far live monitoring plays behind the call: room for the rtp-collector batch window (EARSHOT_BATCH_WINDOW_MS) and Kafka delivery.', 1500, { min: 100, max: 30_000 }),
+    delayMs: setting.int('EARSHOT_LIVE_DELAY_MS', 'How far live monitoring plays behind the arrival of each RtpBatch: room for Kafka delivery jitter (the rtp-collector batch window, EARSHOT_BATCH_WINDOW_MS, adds to it, measured).', 300, { min: 100, max: 30_000 }),
     lingerMs: setting.int('EARSHOT_LIVE_LINGER_MS', 'How long the live monitor keeps reading qm.rtp.v1 after the last listener left (a quick re-listen skips the group join).', 15_000, { min: 0, max: 600_000 }),
   },
 };

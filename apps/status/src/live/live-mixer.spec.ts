@@ -47,6 +47,38 @@ describe('LiveMixer', () => {
     // The third late packet (captured at 1.06 s) re-anchored delayMs ahead; the next, 20 ms later, plays 160 samples after that.
     assert.equal(out.indexOf(7), 960, 'after re-anchoring, delayMs behind again');
   });
+
+  test('a batch that would be late moves playout back once: the rest of the call plays continuously', () => {
+    const m = new LiveMixer({ delayMs: 100 }); // 800 samples
+    m.arrive(1_000_000);
+    m.add('a', 1_000_000, 0, 8000, tone(160, 1));
+    m.take(1000); // the first packet played; the next batch comes 0.5 s of capture later but 1 s of playout later
+    m.take(8000 - 1000);
+    m.arrive(1_500_000);
+    for (let k = 0; k < 10; k++) m.add('a', 1_500_000 + k * 20_000, 4000 + k * 160, 8000, tone(160, 2));
+    assert.equal(m.stats.lateBatches, 1);
+    const out = m.take(3000);
+    assert.equal(out.indexOf(2), 800, 'the late batch plays delayMs ahead of playout');
+    assert.equal(out.slice(800, 2400).every((v) => v === 2), true, 'all of it, without a hole');
+  });
+
+  test('when batches keep arriving with time to spare, playout catches up to delayMs ahead', () => {
+    const m = new LiveMixer({ delayMs: 100, catchUpWindowMs: 500, catchUpMs: 50 });
+    m.arrive(1_000_000); // placed 800 samples ahead
+    m.take(400);
+    // From now on each 100 ms batch arrives 300 ms of capture ahead of where it had to be: 200 ms to spare beyond delayMs.
+    for (let b = 0; b < 8; b++) {
+      const at = 1_000_000 + 100_000 * b + 300_000;
+      m.arrive(at);
+      m.take(800);
+    }
+    assert.equal(m.stats.caughtUp, 1);
+    const before = m.position;
+    m.arrive(1_000_000 + 100_000 * 8 + 300_000);
+    m.add('a', 1_000_000 + 100_000 * 8 + 300_000, 0, 8000, tone(160, 5));
+    const out = m.take(3000);
+    assert.ok(Math.abs(out.indexOf(5) - 800) <= 160, `after catching up the next batch plays about delayMs ahead (at ${out.indexOf(5)} of ${before})`);
+  });
 });
 
 test('resamplePcm: 16 kHz to 8 kHz averages pairs; other rates interpolate', () => {

@@ -3,10 +3,19 @@ export interface LiveMixerOptions {
   /** Output rate in Hz. Default 8000. */
   sampleRate?: number;
   /**
-   * How far behind the first packet's arrival playout runs, in ms: room for the rtp-collector's
-   * batch window (up to 1 s of capture time per RtpBatch) and Kafka's delivery. Default 1500.
+   * How far ahead of the playout position the earliest packet of an arriving batch is placed, in ms:
+   * room for the variation of delivery (Kafka, the collector's flushes), not for the batch window
+   * itself, which `arrive()` measures. Default 300.
    */
   delayMs?: number;
+  /**
+   * When every batch of this long (ms of playout) arrived more than `catchUpMs` earlier than it had
+   * to, playout catches up (a brief skip): a listener stays about `delayMs` behind the arrivals, not
+   * behind the slowest moment so far. Default 1000.
+   */
+  catchUpWindowMs?: number;
+  /** Spare time beyond `delayMs` that makes playout catch up. Default 200. */
+  catchUpMs?: number;
   /** Longest audio held ahead of playout, in ms; beyond it the capture clock is re-anchored. Default 10 000. */
   maxAheadMs?: number;
   /** Consecutive late packets after which the capture clock is re-anchored (delivery got slower). Default 25 (0.5 s of 20 ms packets). */
@@ -43,14 +52,21 @@ export class LiveMixer {
   private anchor: { captureUs: number; position: number } | null = null;
   private readonly streams = new Map<string, StreamAnchor>();
   private lateInARow = 0;
+  private readonly catchUpWindowSamples: number;
+  private readonly catchUpSamples: number;
+  /** Smallest spare time (samples) of the batches arrived since `slackSince` (an output position). */
+  private minSlack = Number.POSITIVE_INFINITY;
+  private slackSince = 0;
   /** Counters for the log and tests. */
-  readonly stats = { packets: 0, late: 0, reanchored: 0, ahead: 0 };
+  readonly stats = { packets: 0, late: 0, reanchored: 0, ahead: 0, lateBatches: 0, caughtUp: 0 };
 
   constructor(options: LiveMixerOptions = {}) {
     this.sampleRate = options.sampleRate ?? 8000;
-    this.delaySamples = Math.round(((options.delayMs ?? 1500) * this.sampleRate) / 1000);
+    this.delaySamples = Math.round(((options.delayMs ?? 300) * this.sampleRate) / 1000);
     this.maxAheadSamples = Math.round(((options.maxAheadMs ?? 10_000) * this.sampleRate) / 1000);
     this.reanchorAfterLate = options.reanchorAfterLate ?? 25;
+    this.catchUpWindowSamples = Math.round(((options.catchUpWindowMs ?? 1000) * this.sampleRate) / 1000);
+    this.catchUpSamples = Math.round(((options.catchUpMs ?? 200) * this.sampleRate) / 1000);
     this.ring = new Int32Array(this.maxAheadSamples + this.delaySamples + this.sampleRate);
   }
 
@@ -74,6 +90,42 @@ export class LiveMixer {
     this.streams.clear();
     this.lateInARow = 0;
     this.stats.reanchored++;
+  }
+
+  /**
+   * A batch arrived whose earliest packet was captured at `captureUs`: keeps playout just behind
+   * the arrivals. The first batch is placed `delayMs` ahead of the playout position; a batch that
+   * would be late moves playout back so that it plays `delayMs` ahead (one gap, then continuous
+   * audio again); when every batch for `catchUpWindowMs` had more than `delayMs + catchUpMs` to
+   * spare, playout moves forward by the excess, dropping what was buffered ahead (one skip).
+   * A packet's lateness depends on when its batch arrives, and a batch holds up to the
+   * rtp-collector's batch window of audio, so this measures the window instead of assuming it.
+   */
+  arrive(captureUs: number): void {
+    if (!this.anchor) {
+      this.positionOfCapture(captureUs);
+      this.slackSince = this.written;
+      return;
+    }
+    const slack = this.positionOfCapture(captureUs) - this.written;
+    if (slack < 0) {
+      this.stats.lateBatches++;
+      this.reanchor(captureUs);
+      this.minSlack = Number.POSITIVE_INFINITY;
+      this.slackSince = this.written;
+      return;
+    }
+    if (slack < this.minSlack) this.minSlack = slack;
+    if (this.written - this.slackSince < this.catchUpWindowSamples) return;
+    const excess = this.minSlack - this.delaySamples;
+    if (excess > this.catchUpSamples) {
+      this.anchor.position -= excess;
+      this.streams.clear();
+      this.ring.fill(0);
+      this.stats.caughtUp++;
+    }
+    this.minSlack = Number.POSITIVE_INFINITY;
+    this.slackSince = this.written;
   }
 
   /**

@@ -18,7 +18,7 @@ export interface LiveMonitorOptions {
   media: CallMedia;
   /** Playout delay behind the first packet, ms. */
   delayMs: number;
-  /** Silence sent at once so a player can start, ms. Default 300. */
+  /** Silence sent at once so a player can start, ms (it adds to the delay a listener hears). Default 100. */
   prebufferMs?: number;
   /** Output rate. Default 8000. */
   sampleRate?: number;
@@ -56,7 +56,7 @@ export class LiveMonitor implements RtpTapListener {
     this.mixer = new LiveMixer({ sampleRate: this.sampleRate, delayMs: options.delayMs });
     this.audio = new LiveCallAudio(this.mixer, options.media);
     this.now = options.now ?? Date.now;
-    this.prebufferSamples = Math.round(((options.prebufferMs ?? 300) * this.sampleRate) / 1000);
+    this.prebufferSamples = Math.round(((options.prebufferMs ?? 100) * this.sampleRate) / 1000);
   }
 
   /** Writes the header and the first silence, then keeps writing every tick until closed. */
@@ -80,6 +80,15 @@ export class LiveMonitor implements RtpTapListener {
     return this.mixer.stats;
   }
 
+  mediaKeys(): string[] | null {
+    const endpoints = [...this.audio.endpoints].sort();
+    if (endpoints.length === 0) return null;
+    // Every pair of the call's SDP endpoints, joined as the rtp lib's mediaKey does (sorted, `a|b`).
+    const keys: string[] = [];
+    for (let i = 0; i < endpoints.length; i++) for (let j = i + 1; j < endpoints.length; j++) keys.push(`${endpoints[i]}|${endpoints[j]}`);
+    return keys;
+  }
+
   wantsKey(mediaKey: string): boolean {
     const endpoints = this.audio.endpoints;
     // Without SDP endpoints only the batch's callId can tell: decode everything.
@@ -92,7 +101,13 @@ export class LiveMonitor implements RtpTapListener {
   }
 
   onBatch(batch: RtpBatch): void {
-    if (!this.closed) this.audio.add(batch);
+    if (this.closed) return;
+    if (batch.stream.protocol === 'RTP' && batch.packets.length > 0) {
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const p of batch.packets) if (p.captureTimeUs < earliest) earliest = p.captureTimeUs;
+      this.mixer.arrive(earliest);
+    }
+    this.audio.add(batch);
   }
 
   updateMedia(media: CallMedia): void {

@@ -21,7 +21,7 @@ const CALL_POLL_MS = 1000;
 /**
  * GET /api/calls/:callId/live: listen to a call in progress (admin, and supervisors for their
  * team's calls). The answer is an endless `audio/wav` (PCM16, 8 kHz, mono: both directions mixed)
- * written in real time about EARSHOT_LIVE_DELAY_MS behind the call, from qm.rtp.v1; it ends a
+ * written in real time from qm.rtp.v1, EARSHOT_LIVE_DELAY_MS behind the arrival of each RtpBatch; it ends a
  * moment after the call ends. The console reads it with fetch() and plays it through WebAudio
  * (see README.md beside this file); players such as ffplay or an <audio> element play it too.
  * Starting to listen publishes an AuditEntry MONITOR.

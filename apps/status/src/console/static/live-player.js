@@ -2,12 +2,13 @@
 // 8 kHz mono, both directions mixed) written in real time. An <audio> element would play it, but
 // Chromium buffers such a stream for many seconds before it starts (its media cache reads large
 // blocks), so the console reads the stream with fetch() and plays each chunk through WebAudio,
-// scheduled back to back with a quarter second of jitter buffer: the call is heard about
-// EARSHOT_LIVE_DELAY_MS + 0.25 s after it happens, in every current browser.
+// scheduled back to back with 0.15 s of jitter buffer (the server writes a chunk every 100 ms, over
+// loopback or a LAN): the call is heard about the rtp-collector's batch window + EARSHOT_LIVE_DELAY_MS
+// + 0.25 s after it happens (see apps/status/src/live/README.md).
 import { h } from './ui.js';
 import { enc } from './api.js';
 
-const JITTER_S = 0.25;
+const JITTER_S = 0.15;
 const WAV_HEADER = 44;
 
 /** A live-listen control for one call; `stop()` hangs up (the server stops when the request ends). */
