@@ -19,6 +19,10 @@ if [ -z "$include" ]; then
   echo "earshot_pcap: Node's headers (node_api.h) not found under $node_prefix/include/node or /usr/include/node" >&2
   exit 1
 fi
+if ! command -v "${CC:-cc}" >/dev/null 2>&1; then
+  echo "earshot_pcap: no C compiler (${CC:-cc}): install gcc" >&2
+  exit 1
+fi
 pcap_cflags="$(pcap-config --cflags 2>/dev/null || true)"
 if ! echo '#include <pcap/pcap.h>' | ${CC:-cc} $pcap_cflags -E -x c - >/dev/null 2>&1; then
   echo "earshot_pcap: libpcap's headers not found: install libpcap-dev" >&2

@@ -1,9 +1,37 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptureError } from './errors';
 
+const NATIVE_DIR = join(__dirname, '..', 'native');
 /** Where libs/capture/native/build.sh puts the addon (git-ignored; tools/ensure-deps.sh builds it). */
-export const NATIVE_ADDON_PATH = join(__dirname, '..', 'native', 'build', 'earshot_pcap.node');
+export const NATIVE_ADDON_PATH = join(NATIVE_DIR, 'build', 'earshot_pcap.node');
+
+function modifiedMs(path: string): number | null {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Builds the addon when it is missing or older than its C source (a checkout that changed the
+ * source must not run the old binary); build.sh renames the result into place, so processes
+ * starting together never load a half-written file.
+ */
+function buildIfStale(): void {
+  const built = modifiedMs(NATIVE_ADDON_PATH);
+  const source = modifiedMs(join(NATIVE_DIR, 'earshot_pcap.c'));
+  if (built !== null && (source === null || built >= source)) return;
+  const r = spawnSync('bash', [join(NATIVE_DIR, 'build.sh')], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new CaptureError(
+      `live capture needs the earshot_pcap addon, and building it failed (bash libs/capture/native/build.sh): ${(r.stderr || r.error?.message || '').trim()}`,
+      { reason: 'open-failed' },
+    );
+  }
+}
 
 /** Options the addon's open() takes; LiveCapture validates them first. */
 export interface NativeOpenOptions {
@@ -63,15 +91,10 @@ export interface NativePcap {
 
 let loaded: NativePcap | null = null;
 
-/** Loads the addon on first use, so reading capture files never needs it. */
+/** Loads the addon on first use (building it first if it is missing or stale), so reading capture files never needs it. */
 export function nativePcap(): NativePcap {
   if (loaded !== null) return loaded;
-  if (!existsSync(NATIVE_ADDON_PATH)) {
-    throw new CaptureError(
-      `live capture needs the earshot_pcap addon, not built at ${NATIVE_ADDON_PATH}: run bash libs/capture/native/build.sh (tools/ensure-deps.sh does)`,
-      { reason: 'open-failed' },
-    );
-  }
+  buildIfStale();
   try {
     loaded = require(NATIVE_ADDON_PATH) as NativePcap;
   } catch (e) {
