@@ -18,7 +18,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SippLoad } from '@earshot/cli';
-import { RunEvents, startEarshotRun, WireCount } from '../test/support/earshot-run-harness';
+import { foreignEndOfCapture, RunEvents, startEarshotRun, WireCount } from '../test/support/earshot-run-harness';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '50,100,200,400').split(',').map(Number);
 const PACKET_MS = Number(process.env.BENCH_PACKET_MS ?? 30) === 20 ? 20 : 30;
@@ -110,17 +110,24 @@ async function main(): Promise<void> {
         }
       });
       const levelSeconds = (Date.now() - started) / 1000;
+      const foreign = await foreignEndOfCapture(started, Date.now(), NAME);
       const after = system.state()?.children ?? [];
       const perProcess = after.map((c) => {
         const cpu = c.pid === null ? Number.NaN : cpuSeconds(c.pid) - (cpuBefore.get(c.name) ?? Number.NaN);
         return `${c.name} ${cpu.toFixed(1)} s CPU (${((100 * cpu) / levelSeconds).toFixed(0)} % of a core over ${levelSeconds.toFixed(0)} s), peak ${c.pid === null ? '?' : peakMiB(c.pid).toFixed(0)} MiB${c.restarts ? `, ${c.restarts} restarts` : ''}`;
       });
       const loss = sent === 0 ? 0 : (100 * (sent - recordedPackets)) / sent;
-      const line = `| ${level} | ${PACKET_MS} ms | ${sipp.succeeded} of ${PER_LEVEL * level} (${sipp.failed} failed) | ${recordedCalls} of ${ids.length} | ${sent} (dumpcap drops ${wireDrops}) | ${recordedPackets} | ${(recordedPackets / Math.max(1, sent)).toFixed(4)} | ${loss.toFixed(2)} % | ${percentile(latencies, 50).toFixed(1)} s / ${percentile(latencies, 95).toFixed(1)} s | ${captureDrops(system.home) - dropsBefore} |`;
+      const line = `| ${level}${foreign.length ? ' (void: another run ended a capture file meanwhile)' : ''} | ${PACKET_MS} ms | ${sipp.succeeded} of ${PER_LEVEL * level} (${sipp.failed} failed) | ${recordedCalls} of ${ids.length} | ${sent} (dumpcap drops ${wireDrops}) | ${recordedPackets} | ${(recordedPackets / Math.max(1, sent)).toFixed(4)} | ${loss.toFixed(2)} % | ${percentile(latencies, 50).toFixed(1)} s / ${percentile(latencies, 95).toFixed(1)} s | ${captureDrops(system.home) - dropsBefore} |`;
       rows.push(line);
-      console.log(`\nlevel ${level}: load ${loadSeconds.toFixed(0)} s, sipp ${sipp.succeeded} ok / ${sipp.failed} failed`);
+      const failures = new Map<string, number>();
+      for (const id of ids) {
+        const error = events.failed(id)?.error;
+        if (error) failures.set(error, (failures.get(error) ?? 0) + 1);
+      }
+      console.log(`\nlevel ${level}: load ${loadSeconds.toFixed(0)} s, sipp ${sipp.succeeded} ok / ${sipp.failed} failed${[...failures].map(([e, n]) => `; ${n} calls FAILED: ${e}`).join('')}`);
       console.log(line);
       for (const p of perProcess) console.log(`  ${p}`);
+      if (foreign.length) console.log(`  VOID: end-of-capture watermarks of other runs on qm.rtp.v1 during the level (they take the recorder's clock to the end): ${foreign.join(', ')}`);
       // Let the linger after the last calls pass before the next level reuses the ports.
       await sleep(15_000);
     }

@@ -7,8 +7,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TOPICS, type CallEvent, type RecordingEvent, type TopicName } from '@earshot/events';
-import { ConsumerRunner } from '@earshot/kafka';
+import { TOPICS, type CallEvent, type RecordingEvent, type RtpBatch, type TopicName } from '@earshot/events';
+import { ConsumerRunner, initialOffsetsFor } from '@earshot/kafka';
 import { connectTestStack, endOffsets } from '../../libs/kafka/src/testing/test-stack';
 import { freePort } from '../status-api-stack';
 
@@ -185,4 +185,30 @@ export class WireCount {
     if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
     return r.stdout.split('\n').filter(Boolean).length;
   }
+}
+
+/**
+ * Collectors of other runs that ended a capture file between two times: each publishes an
+ * end-of-capture watermark (2^52 - 1) to every partition of the shared qm.rtp.v1, which takes a
+ * live recorder's capture clock to the end (every call in progress closes). A measurement made
+ * while one did is void. Reads qm.rtp.v1 from `sinceMs` for `readMs`.
+ */
+export async function foreignEndOfCapture(sinceMs: number, untilMs: number, ownName: string, readMs = 15_000): Promise<string[]> {
+  const { kafka, codec } = await connectTestStack(`eoc-probe-${ownName}`);
+  const found = new Set<string>();
+  const runner = new ConsumerRunner({
+    kafka, codec, groupId: `eoc-probe-${ownName}-${Date.now()}`, topics: [TOPICS.rtp],
+    initialOffsets: await initialOffsetsFor(kafka, [TOPICS.rtp], String(sinceMs)),
+    handle: async (m) => {
+      const b = m.value as RtpBatch | null;
+      const at = Number(m.timestamp);
+      if (b?.watermarkUs !== null && b !== null && at <= untilMs && b.watermarkUs > at * 1000 + 3_600_000_000 && !b.instanceId.includes(ownName)) {
+        found.add(`${b.instanceId} at ${new Date(at).toISOString().slice(11, 19)}`);
+      }
+    },
+  });
+  await runner.start();
+  await new Promise((r) => setTimeout(r, readMs));
+  await runner.stop();
+  return [...found];
 }
