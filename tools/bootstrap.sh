@@ -2,7 +2,7 @@
 # Installs what this machine lacks to build, test and run Earshot locally, and fetches the Kafka and
 # schema-registry jars from Maven Central into the project's cache folder. Idempotent: when everything
 # is present it touches neither apt nor the network. It does not run `npm install` (run that after
-# this script: the `cap` native module builds against libpcap-dev, installed here).
+# this script: the capture addon (libs/capture/native) is compiled with cc against libpcap-dev, installed here).
 #   tools/bootstrap.sh
 set -euo pipefail
 
@@ -26,6 +26,7 @@ pg_ok() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
 missing=()
 pg_ok || missing+=(postgresql)
 has_pkg libpcap-dev || missing+=(libpcap-dev)
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 command -v sox >/dev/null 2>&1 || missing+=(sox)
@@ -34,7 +35,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the console's end-
 java_ok || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if (( ${#missing[@]} == 0 )); then
-  step "system packages: all present (postgresql, libpcap-dev, sipp, tshark, sox, ffmpeg, chromium, java 17+, maven)"
+  step "system packages: all present (postgresql, libpcap-dev, a C compiler, sipp, tshark, sox, ffmpeg, chromium, java 17+, maven)"
 else
   step "system packages: installing ${missing[*]}"
   if [[ $(id -u) -ne 0 ]]; then
