@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ConvertedAudio, LegSide } from '@earshot/events';
 import type { LegDirection } from '@earshot/raw';
+import { writeFileAtomically } from '@earshot/recordings';
 import { convertCall, type CallConversionOptions } from './call-conversion';
-import { readLegFile, resolveInRoot, wavPathFor, writeFileAtomically } from './recording-files';
+import { readLegFile, resolveInRoot, wavPathFor } from './recording-files';
 import { encodeWav } from './wav-encoding';
 
 /** A leg as LEG_COMPLETED announced it. */
@@ -33,11 +33,11 @@ export async function convertCallToWav(root: string, callId: string, legs: reado
   const audio = convertCall(inputs, options);
   const wav = encodeWav(audio.interleaved, audio.channels, audio.sampleRate);
   const path = wavPathFor(callId, legs.map((l) => l.rawPath));
-  await writeFileAtomically(resolveInRoot(root, path), wav);
+  const sha256 = await writeFileAtomically(resolveInRoot(root, path), wav);
   return {
     conversion: {
       path, format: 'wav/pcm16', channels: audio.channels, sampleRate: audio.sampleRate, durationMs: audio.durationMs,
-      bytes: wav.length, sha256: createHash('sha256').update(wav).digest('hex'),
+      bytes: wav.length, sha256,
     },
     warnings: audio.warnings,
     legCounts: audio.legCounts,

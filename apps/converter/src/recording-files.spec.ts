@@ -4,7 +4,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConversionError } from './call-conversion';
-import { readLegFile, resolveInRoot, safeCallId, wavPathFor, writeFileAtomically } from './recording-files';
+import { safeCallId, writeFileAtomically } from '@earshot/recordings';
+import { readLegFile, resolveInRoot, wavPathFor } from './recording-files';
 
 describe('recording files', () => {
   test('the WAV goes beside the legs, named by the safe call id', () => {
