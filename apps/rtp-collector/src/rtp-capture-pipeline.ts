@@ -120,6 +120,8 @@ export class RtpCapturePipeline {
   private deferred: CallEvent[] = [];
   /** MediaAnnouncements.generation when held flows were last looked up. */
   private heldGeneration = -1;
+  /** While true, held packets do not expire (see readingBackCallEvents). */
+  private readingBack = false;
   private truncated = false;
   private nowUs = -Infinity;
   private nextSweepUs = -Infinity;
@@ -172,6 +174,21 @@ export class RtpCapturePipeline {
       this.counters.inc('call-events.deferred-overflow');
       this.applyCall(d.shift() as CallEvent);
     }
+  }
+
+  /**
+   * At start, while the call events of the calls in progress are still being read back from
+   * Kafka, every RTP and RTCP packet is held and nothing held expires (only the hold's byte bound
+   * applies): a restarted collector keeps what it captured before it knew the calls again, and
+   * judges it only once it knows them all (half-read, the history could hand a packet to an old
+   * call that shared an endpoint with it). `false` when they have been read: what is held goes to
+   * its calls.
+   */
+  readingBackCallEvents(on: boolean): void {
+    this.readingBack = on && this.hold.enabled && !this.heuristic;
+    if (this.readingBack) return;
+    this.heldGeneration = -1;
+    this.releaseHeld();
   }
 
   /**
@@ -247,7 +264,7 @@ export class RtpCapturePipeline {
     this.reader.tick(now);
     this.announcements.expire(now);
     this.releaseHeld();
-    this.hold.expire(now);
+    if (!this.readingBack) this.hold.expire(now);
     if (now < this.nextFlowSweepUs) return;
     this.nextFlowSweepUs = now + IDLE_FLOW_US;
     for (const [key, flow] of this.flows) {
@@ -285,6 +302,10 @@ export class RtpCapturePipeline {
       this.flows.set(key, flow);
     }
     flow.lastUs = t;
+    if (this.readingBack) {
+      this.unannounced(flow, t, p);
+      return;
+    }
     const a = this.announcementOf(flow, t);
     if (a === undefined && !this.heuristic) {
       this.unannounced(flow, t, p);
@@ -364,7 +385,7 @@ export class RtpCapturePipeline {
 
   /** After the announcements changed: flows with packets held that a call now claims get them, in capture order. */
   private releaseHeld(): void {
-    if (this.heldGeneration === this.announcements.generation) return;
+    if (this.readingBack || this.heldGeneration === this.announcements.generation) return;
     this.heldGeneration = this.announcements.generation;
     for (const flow of [...this.hold.flows()]) {
       const first = this.announcementOf(flow, this.nowUs);

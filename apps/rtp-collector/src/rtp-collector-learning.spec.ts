@@ -469,3 +469,29 @@ describe('rtp-collector: a reused media address and SSRC go to the call that ann
     assert.equal(batches.filter((b) => b.callId === 'new').reduce((n, b) => n + b.packets.length, 0), 75);
   });
 });
+
+describe('rtp-collector restarted: reading the calls in progress back', () => {
+  test('what is captured while the call events are read back is held, then goes to the calls they name, not to an old call that shared an endpoint', () => {
+    const uas: Party = { ip: '127.0.0.1', rtpPort: 6000, uri: 'sip:service@127.0.0.1' };
+    const uacOld: Party = { ip: '127.0.0.1', rtpPort: 6010, uri: 'sip:sipp@127.0.0.1' };
+    const uacNew: Party = { ip: '127.0.0.1', rtpPort: 6002, uri: 'sip:sipp@127.0.0.1' };
+    const out: OutgoingRtpBatch[] = [];
+    const pipeline = new RtpCapturePipeline({ instanceId: 'test', maxPackets: 50, windowMs: 1000, partitions: 2, emit: (b) => out.push(b), hold: { holdMs: 1000 } });
+    pipeline.readingBackCallEvents(true);
+    const w = new Wire();
+    for (let t = 0; t < 5_000_000; t += 20_000) w.rtp(T0 + t, uacNew.ip, uacNew.rtpPort, uas.ip, uas.rtpPort, 7);
+    const half = w.records.length / 2;
+    w.records.slice(0, half).forEach((r) => pipeline.push(r));
+    // The history, oldest first: a call of long ago that never ended (its call control was killed)
+    // on the same UAS port, then the call in progress. 2.5 s of capture went by meanwhile.
+    pipeline.applyCallEvent(callEvent('old-unended', 'ANSWERED', T0 - 3_600_000_000, uacOld, uas, 1));
+    pipeline.applyCallEvent(callEvent('in-progress', 'ANSWERED', T0 - 60_000_000, uacNew, uas, 1));
+    pipeline.readingBackCallEvents(false);
+    w.records.slice(half).forEach((r) => pipeline.push(r));
+    pipeline.finish();
+    const batches = dataOf(out);
+    assert.deepEqual([...new Set(batches.map((b) => b.callId))], ['in-progress']);
+    assert.equal(batches.reduce((n, b) => n + b.packets.length, 0), 250, 'from the first packet captured, held longer than holdMs while reading back');
+    assertWatermarksNeverAhead(out);
+  });
+});

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { CaptureError, LiveCapture } from '@earshot/capture';
 import { TOPICS } from '@earshot/events';
-import { ConsumerRunner, initialOffsetsFor, topicOffsets } from '@earshot/kafka';
+import { ConsumerRunner, deleteGroupsQuietly, initialOffsetsFor, topicOffsets } from '@earshot/kafka';
 import { CaptureFileDecoder, CaptureFileError } from '@earshot/packet';
 import type { RunningService, ServiceContext } from '@earshot/service';
 import { RtpBatchPublisher } from './rtp-batch-publisher';
@@ -12,7 +13,7 @@ import type { rtpCollectorSettings } from './rtp-collector-settings';
 type Context = ServiceContext<typeof rtpCollectorSettings>;
 
 const FILE_CHUNK_BYTES = 1024 * 1024;
-/** File mode: call events are read for this long at most before the capture is. */
+/** Call events are read back for this long at most before a file is read, or, live, before held packets expire again. */
 const CALL_EVENTS_WAIT_MS = 60_000;
 
 async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
@@ -26,6 +27,11 @@ async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The counters whose names start with `prefix`. */
+function pick(counts: Record<string, number>, prefix: string): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([k]) => k.startsWith(prefix)));
 }
 
 /**
@@ -71,6 +77,10 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     },
   });
 
+  // Live, until the calls in progress are known again, what is captured is held, however long that
+  // takes (up to CALL_EVENTS_WAIT_MS; the hold's byte bound still applies).
+  if (file === null) pipeline.readingBackCallEvents(true);
+
   const counts = (): Record<string, number> => ({
     ...pipeline.snapshot(),
     'dropped.backpressure': backpressureDrops,
@@ -89,28 +99,21 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     return now;
   };
 
-  // Live, the calls in progress must be learnt again at each start (the announcements live in
-  // memory): the first assignment seeks back `callEventLookBackS` whatever the group committed;
-  // later ones (a rebalance) resume from the commits. A file is read from kafka.startFrom, and
-  // the call events already there are read before the file (see callEventsCaughtUp).
-  const lookBack = file === null
+  // The announcements live in memory, so each start reads the call events again, in a consumer
+  // group of its own (deleted at stop): live, from `callEventLookBackS` ago, to learn the calls in
+  // progress (set up while the collector was down); a file, from kafka.startFrom, before the file
+  // is read (see callEventsCaughtUp). A group of its own also means a restart does not wait for
+  // the killed process's session to time out before it gets its partitions.
+  const callEventsStart = file === null
     ? await initialOffsetsFor(kafka, [TOPICS.callControl], String(callEventsFromMs(config.callEventLookBackS, config.kafka.startFrom, Date.now())))
-    : undefined;
-  const fileStart = file === null ? undefined : await initialOffsetsFor(kafka, [TOPICS.callControl], config.kafka.startFrom);
-  const callEventEnds = file === null ? [] : await topicOffsets(kafka, TOPICS.callControl);
+    : await initialOffsetsFor(kafka, [TOPICS.callControl], config.kafka.startFrom);
+  const callEventEnds = await topicOffsets(kafka, TOPICS.callControl);
+  const readingSince = Date.now();
   const callEventsRead = new Map<number, number>();
-  let soughtBack = false;
+  const callEventsGroup = `${config.kafka.groupPrefix}-rtp-collector-calls-${instanceId}-${randomUUID().slice(0, 8)}`;
   const agent = new ConsumerRunner({
-    kafka, codec, groupId: `${config.kafka.groupPrefix}-rtp-collector-calls-${instanceId}`, topics: [TOPICS.callControl],
-    ...(lookBack === undefined
-      ? { ...(fileStart === undefined ? {} : { initialOffsets: fileStart }) }
-      : {
-          assignedOffsets: async () => {
-            if (soughtBack) return new Map<string, ReadonlyMap<number, string>>();
-            soughtBack = true;
-            return lookBack;
-          },
-        }),
+    kafka, codec, groupId: callEventsGroup, topics: [TOPICS.callControl],
+    ...(callEventsStart === undefined ? {} : { initialOffsets: callEventsStart }),
     handle: async (m) => {
       if (m.value !== null) pipeline.applyCallEvent(m.value);
     },
@@ -119,22 +122,26 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     },
     onDeadLetter: (error, where) => log.warn('undecodable call event sent to the dead-letter topic', { error, ...where }),
   });
-  await agent.start();
+  // Joining the group takes a few seconds: live capture starts meanwhile (what arrives before the
+  // calls are known is held), a file waits for it.
+  const agentStarted = agent.start();
 
   const closeAll = async (): Promise<void> => {
     await agent.stop();
+    await deleteGroupsQuietly(kafka, [callEventsGroup]);
     await producer.disconnect();
   };
 
   /**
-   * File mode: whether the call events that were in qm.call-control.v1 when the collector started
-   * have been read (every partition up to its end then, a trailing transaction marker aside).
-   * Read first, they are all waiting for their capture time
-   * when the file is read, so the batches do not depend on how fast Kafka delivered them.
+   * Whether the call events that were in qm.call-control.v1 when the collector started have been
+   * read (every partition up to its end then, a trailing transaction marker aside). A file waits
+   * for it: the events then all wait for their capture time when the file is read, so the batches
+   * do not depend on how fast Kafka delivered them. Live, it is logged (the calls in progress are
+   * known from then on).
    */
   const callEventsCaughtUp = (): boolean => {
     return callEventEnds.every((e) => {
-      const start = Number(fileStart?.get(TOPICS.callControl)?.get(e.partition) ?? e.low);
+      const start = Number(callEventsStart?.get(TOPICS.callControl)?.get(e.partition) ?? e.low);
       const high = Number(e.high);
       return high <= start || (callEventsRead.get(e.partition) ?? start) >= high - 1;
     });
@@ -143,6 +150,7 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   if (file !== null) {
     let stopping = false;
     const done = (async (): Promise<void> => {
+      await agentStarted;
       const waitedFrom = Date.now();
       while (!stopping && !callEventsCaughtUp() && Date.now() - waitedFrom < CALL_EVENTS_WAIT_MS) await new Promise((r) => setTimeout(r, 50));
       if (!callEventsCaughtUp()) log.warn('call events not read to their end before the capture; reading it anyway', { waitedMs: Date.now() - waitedFrom });
@@ -209,6 +217,7 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   capture.on('error', (error) => log.error('capture error', { error }));
   capture.start();
   log.info('capturing', { interface: config.capture.interface, filter: config.capture.filter, linkType: capture.linkType });
+  await agentStarted;
   // The capture's own counters, as deltas like the rest: what was cut and every packet lost before the pipeline.
   const reportCapture = (): void => {
     const stats = capture.stats();
@@ -222,7 +231,15 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   };
   // The live-mode idle guard, the one use of the wall clock: with no packets, capture time would
   // stand still and leave batches open and watermarks behind.
+  let readBack = false;
   const guard = setInterval(() => {
+    if (!readBack && (callEventsCaughtUp() || Date.now() - readingSince > CALL_EVENTS_WAIT_MS)) {
+      readBack = true;
+      pipeline.readingBackCallEvents(false);
+      const how = { fromMs: callEventsFromMs(config.callEventLookBackS, config.kafka.startFrom, readingSince), tookMs: Date.now() - readingSince, ...pick(pipeline.snapshot(), 'call-events.') };
+      if (callEventsCaughtUp()) log.info('call events read back', how);
+      else log.warn('call events not read back in time: the calls in progress may be partly missed', how);
+    }
     const now = Date.now();
     if (now - lastPacketAtMs >= config.batch.windowMs) pipeline.idle(now * 1000);
     reportCapture();
