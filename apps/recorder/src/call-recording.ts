@@ -5,7 +5,8 @@ import { RawReader, type RawCodecMapping } from '@earshot/raw';
 import { endpointString, RTP_FIXED_HEADER_SIZE, rtpPayloadType, rtpSsrc } from '@earshot/rtp';
 import { legCodecs, lookupIn, sideOf, type CallDirectory, type CallMedia } from './call-media';
 import { LegRecorder, type CodecLookup, type LegSummary } from './leg-recorder';
-import { rawRelativePath, type RawFileHandle, type RawFileStore } from './raw-file-store';
+import { legRawPath } from '@earshot/recordings';
+import type { RawFileHandle, RawFileStore } from './raw-file-store';
 import type { StreamRef } from './stream-router';
 
 /** One RTP packet waiting for the safe clock to pass it, with where it was read from (for the commit ledger). */
@@ -140,7 +141,7 @@ export class CallRecording {
     const codecs: RawCodecMapping[] = legCodecs(m, known.side);
     const ssrc = p.data.length >= RTP_FIXED_HEADER_SIZE ? rtpSsrc(p.data) : s.ssrc;
     const rec = new LegRecorder({ callId: m.callId, legId, side: known.side, srcIp: s.src.ip, srcPort: s.src.port, dstIp: s.dst.ip, dstPort: s.dst.port }, p.t, ssrc, codecs);
-    const relPath = rawRelativePath(m.callId, m.startUs, legId);
+    const relPath = legRawPath(m.callId, m.startUs, legId);
     const leg: OpenLeg = {
       legId, side: known.side, rec, file: await this.ctx.store.create(relPath), relPath,
       lookup: lookupIn(codecs), lookupVersion: m.mediaVersion, dirty: true,
