@@ -189,7 +189,10 @@ describe('live monitoring with 200 calls of RTP on qm.rtp.v1', () => {
     const summary = `${CALLS} calls, ${WINDOW_MS} ms batches, ${published} batches published (publisher at most ${behindMs} ms late); listened ${(samples / 8000).toFixed(1)} s, `
       + `audio from ${(firstAudio / 8000).toFixed(2)} s on, ${(100 * share).toFixed(1)} % of it heard < ${MAX_DELAY_MS} ms after publication; `
       + `delay p50 ${percentile(delays, 50).toFixed(0)} ms, p95 ${percentile(delays, 95).toFixed(0)} ms, max ${percentile(delays, 100).toFixed(0)} ms (${delays.length} packets)`;
-    console.log(`live load: ${summary}`);
+    await new Promise((r) => setTimeout(r, 500)); // the status app logs the session when it sees the client go
+    const session = stack.app.output().split('\n').find((l) => l.includes(`stopped listening to call ${listened.callId}`)) ?? '(no session line)';
+    const partitions = stack.app.output().split('\n').filter((l) => l.includes('live tap reads partitions')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    console.log(`live load: ${summary}\n  status: ${session}\n  ${partitions.join('\n  ')}`);
     assert.ok(span >= 5 * 8000, `at least 5 s of the call heard (${summary})`);
     assert.ok(share >= 0.9, `>= 90 % of the listened time is the call's audio heard in time (${summary})`);
   });

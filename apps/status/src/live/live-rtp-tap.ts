@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Admin, type Consumer, type PartitionMetadata } from 'kafkajs';
 import { ReasonCounters } from '@earshot/errors';
@@ -25,8 +26,9 @@ export interface RtpTapListener {
 const SYNC_MS = 500;
 
 /**
- * Reads qm.rtp.v1 while someone listens live, in the status instance's own consumer group
- * (`<groupPrefix>-status-live-<instanceId>`, one member: it is given every partition). It is a tap,
+ * Reads qm.rtp.v1 while someone listens live, in a consumer group of its own for each time it starts
+ * (`<groupPrefix>-status-live-<instanceId>-<random>`, one member: it is given every partition,
+ * never waits for a member of an earlier process to time out, and is deleted on stop). It is a tap,
  * not a stage of the pipeline: it never commits, and a message it cannot decode is counted and
  * skipped, never dead-lettered (the recorder owns qm.rtp.v1's dead letters). It stops `lingerMs`
  * after the last listener leaves.
@@ -42,7 +44,8 @@ const SYNC_MS = 500;
 @Injectable()
 export class LiveRtpTap implements OnApplicationShutdown {
   readonly counters = new ReasonCounters();
-  readonly groupId: string;
+  /** The group of the running consumer (a fresh one each start). */
+  groupId: string;
   private readonly log = new Logger('live');
   private readonly listeners = new Set<RtpTapListener>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
@@ -142,9 +145,15 @@ export class LiveRtpTap implements OnApplicationShutdown {
       }
       consumer.resume([{ topic: TOPICS.rtp, partitions: begin }]);
     }
+    if (stop.length > 0 || begin.length > 0) this.logPartitions();
+  }
+
+  private logPartitions(): void {
+    this.log.log(`live tap reads partitions [${this.partitionsRead.join(', ')}] of ${this.assigned.length} of ${TOPICS.rtp} for ${this.listeners.size} listener(s)`);
   }
 
   private async start(): Promise<void> {
+    this.groupId = `${this.config.kafka.groupPrefix}-status-live-${this.connections.instanceId}-${randomUUID().slice(0, 8)}`;
     const consumer = this.connections.kafka.consumer({
       groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 2000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false,
     });
@@ -159,6 +168,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
       const paused = this.assigned.filter((p) => !wanted.has(p));
       if (paused.length > 0) consumer.pause([{ topic: TOPICS.rtp, partitions: paused }]);
       for (const p of this.assigned) if (wanted.has(p)) this.reading.add(p);
+      this.logPartitions();
       this.joinedAt = Date.now();
       for (const w of this.joinWaiters.splice(0)) w();
     });
@@ -213,6 +223,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
     const running = this.running;
     const consumer = this.consumer;
     const admin = this.admin;
+    const groupId = this.groupId;
     this.running = null;
     this.consumer = null;
     this.admin = null;
@@ -223,6 +234,8 @@ export class LiveRtpTap implements OnApplicationShutdown {
     this.syncTimer = null;
     await running?.catch(() => undefined);
     await consumer?.disconnect().catch(() => undefined);
+    // The group never committed; remove it so that one per listening session does not pile up.
+    if (consumer) await admin?.deleteGroups([groupId]).catch(() => undefined);
     await admin?.disconnect().catch(() => undefined);
   }
 

@@ -65,7 +65,7 @@ export class LiveController {
     monitor.whenClosed((reason) => {
       clearInterval(poll);
       unsubscribe();
-      this.log.log(`${identity.name} stopped listening to call ${callId} after ${Math.round((Date.now() - started) / 1000)} s (${reason}); ${JSON.stringify(monitor.audio.counters.snapshot())}`);
+      this.log.log(`${identity.name} stopped listening to call ${callId} after ${Math.round((Date.now() - started) / 1000)} s (${reason}); ${JSON.stringify({ ...monitor.audio.counters.snapshot(), mixer: monitor.mixerStats })}`);
     });
     res.on('close', () => monitor.close('client-gone'));
     monitor.start();
