@@ -3,6 +3,7 @@ import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:f
 import { basename, join, resolve } from 'node:path';
 import { readCaptureFile } from '@earshot/capture';
 import { EarshotError } from '@earshot/errors';
+import { safeCallId } from '@earshot/recordings';
 import { TOPICS, type CallEvent, type RecordingEvent } from '@earshot/events';
 import {
   ConsumerRunner, createKafkaClient, EventCodec, initialOffsetsFor, localStackEndpoints, provisionTopicsAndSchemas,
@@ -27,11 +28,6 @@ export interface RecordOptions {
   idleTimeoutMs?: number;
   /** Progress lines for the user. */
   say?: (line: string) => void;
-}
-
-/** The file name a call's WAV gets in the output folder: the call id, made safe for a file name. */
-export function safeCallId(callId: string): string {
-  return callId.replace(/[^A-Za-z0-9._@+-]/g, '_');
 }
 
 async function assertCaptureFile(file: string): Promise<void> {
