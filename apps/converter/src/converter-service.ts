@@ -20,12 +20,11 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { EarshotError, ReasonCounters, withRetry } from '@earshot/errors';
 import { deterministicEventId, TOPICS, type RecordingEvent, type ServiceConfig } from '@earshot/events';
-import { ConsumerRunner, initialOffsetsFor, type DecodedMessage, type EventCodec } from '@earshot/kafka';
+import { CompactedTopicReader, ConsumerRunner, initialOffsetsFor, type DecodedMessage, type EventCodec } from '@earshot/kafka';
 import type { ServiceLogger } from '@earshot/service';
 import type { ChannelLayout } from './call-mix';
 import { ConversionError } from './call-conversion';
 import { convertCallToWav, type CompletedLeg } from './call-writer';
-import { ServiceConfigReader } from './service-config-reader';
 
 /** Writing a WAV failed for a reason other than its input (disk full, permissions): retried, never FAILED. */
 export class WavWriteError extends EarshotError {}
@@ -110,7 +109,7 @@ export class ConverterService {
   private readonly producer: Producer;
   private readonly limiter: TaskLimiter;
   private recordings?: ConsumerRunner<typeof TOPICS.recordings>;
-  private config?: ServiceConfigReader;
+  private config?: CompactedTopicReader<typeof TOPICS.config>;
 
   constructor(private readonly o: ConverterServiceOptions) {
     this.groupId = `${o.groupPrefix}-converter`;
@@ -160,16 +159,16 @@ export class ConverterService {
   /** Reads qm.config.v1 from its beginning to its end of now, in a group of this process's own. */
   private async startConfig(): Promise<void> {
     const { kafka, codec, log } = this.o;
-    this.config = new ServiceConfigReader({
-      kafka, codec, groupIdBase: `${this.groupId}-config`,
-      apply: (key, value) => {
+    this.config = new CompactedTopicReader({
+      kafka, codec, topics: [TOPICS.config], groupIdBase: `${this.groupId}-config`,
+      apply: (_topic, key, value) => {
         if (key !== 'converter' && key !== 'recorder') return;
         const before = JSON.stringify(this.settings);
         if (value) this.configs.set(key, value);
         else this.configs.delete(key);
         if (JSON.stringify(this.settings) !== before) log.info('settings applied', { from: key, revision: value?.revision ?? null, ...this.settings });
       },
-      onUndecodable: (key, error) => log.warn('qm.config.v1 record not applied: cannot decode it', { key, error }),
+      onUndecodable: (_topic, key, error) => log.warn('qm.config.v1 record not applied: cannot decode it', { key, error }),
     });
     const how = await this.config.start();
     if (how === 'quiet') log.info('qm.config.v1 counted as read: nothing more to fetch before its end offset (a transaction marker or a compacted gap)', this.settings as unknown as Record<string, unknown>);
