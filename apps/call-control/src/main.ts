@@ -9,7 +9,7 @@ import { CallEventPublisher } from './call-event-publisher';
 import { DirectoryReader } from './directory-reader';
 import { DirectoryView } from './directory-view';
 import { SipCapturePipeline } from './sip-capture-pipeline';
-import { CounterMirror, defaultSipFilter, processCaptureFile, startLiveCapture } from './sniff-source';
+import { defaultSipFilter, processCaptureFile, startLiveCapture } from './sniff-source';
 
 // Call control: follows SIP dialogs (sniff) or a PBX's announcements (agent) and publishes the
 // CallEvents of the calls to record (qm.call-control.v1).
@@ -68,8 +68,7 @@ void runService({
       tracker: { establishedIdleTimeoutMs: config.idleTimeoutS * 1000 },
       onEvent: (e) => publisher.onSipEvent(e),
     });
-    const mirror = new CounterMirror(counters);
-    const mirrorTimer = setInterval(() => mirror.update(pipeline.counters()), 1000);
+    const mirrorTimer = setInterval(() => counters.setTotals(pipeline.counters()), 1000);
     mirrorTimer.unref();
 
     const file = config.capture.file;
@@ -83,7 +82,7 @@ void runService({
             counters.inc(`capture.damaged.${damaged.reason}`);
             log.warn('capture damaged: the records before the damage were processed', { file, records, reason: damaged.reason, error: damaged.message });
           }
-          mirror.update(pipeline.counters());
+          counters.setTotals(pipeline.counters());
           log.info('capture processed', {
             file, records, stopped, seconds: Number(seconds.toFixed(3)), recordsPerSecond: Math.round(records / Math.max(seconds, 1e-6)),
             calls: counters.get('calls.recorded') + counters.get('calls.not-recorded'),
@@ -115,7 +114,7 @@ void runService({
       stop: async () => {
         live.stop();
         clearInterval(mirrorTimer);
-        mirror.update(pipeline.counters());
+        counters.setTotals(pipeline.counters());
         log.info('capture summary', { counters: pipeline.counters() });
         await publisher.flush();
         await directory.stop();

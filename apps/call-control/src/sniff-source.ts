@@ -5,19 +5,6 @@ import type { ServiceLogger } from '@earshot/service';
 import type { CallEventPublisher } from './call-event-publisher';
 import type { SipCapturePipeline } from './sip-capture-pipeline';
 
-/** Keeps `target` equal to the latest snapshot of counters owned elsewhere, by adding the differences. */
-export class CounterMirror {
-  private last: Record<string, number> = {};
-  constructor(private readonly target: ReasonCounters) {}
-  update(now: Record<string, number>): void {
-    for (const [k, v] of Object.entries(now)) {
-      const d = v - (this.last[k] ?? 0);
-      if (d !== 0) this.target.inc(k, d);
-    }
-    this.last = { ...now };
-  }
-}
-
 /** Most events waiting for Kafka before reading the file pauses. */
 const MAX_PENDING_EVENTS = 5000;
 const CHECK_EVERY_RECORDS = 4096;
@@ -83,13 +70,12 @@ export function startLiveCapture(options: { interface: string; filter: string; s
   });
   capture.on('error', (error) => options.log.error('capture error', { error }));
   capture.start();
-  const drops = options.counters === undefined ? null : new CounterMirror(options.counters);
+  // Shown from the first heartbeat, 0 included: "no drops" is a reading, not a missing counter.
   const mirrorDrops = (): void => {
     const s = capture.stats();
-    drops?.update({ 'capture.kernelDrops': s.kernelDrops, 'capture.ifDrops': s.interfaceDrops, 'capture.queueDrops': s.queueDrops });
+    options.counters?.setTotals({ 'capture.kernelDrops': s.kernelDrops, 'capture.ifDrops': s.interfaceDrops, 'capture.queueDrops': s.queueDrops });
   };
-  // Shown from the first heartbeat, 0 included: "no drops" is a reading, not a missing counter.
-  for (const name of ['capture.kernelDrops', 'capture.ifDrops', 'capture.queueDrops']) options.counters?.inc(name, 0);
+  mirrorDrops();
   const guard = setInterval(() => {
     options.pipeline.tick(Math.floor((performance.timeOrigin + performance.now()) * 1000));
     mirrorDrops();

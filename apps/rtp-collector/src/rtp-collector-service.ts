@@ -87,15 +87,10 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     'kafka.requests': publisher.requests,
     'kafka.messages': publisher.sentMessages,
   });
-  // Heartbeats read ctx.counters: add what changed since the last report.
-  const reported = new Map<string, number>();
+  // Heartbeats read ctx.counters: keep them at the pipeline's totals.
   const report = (): Record<string, number> => {
     const now = counts();
-    for (const [name, value] of Object.entries(now)) {
-      const delta = value - (reported.get(name) ?? 0);
-      if (delta !== 0) counters.inc(name, delta);
-      reported.set(name, value);
-    }
+    counters.setTotals(now);
     return now;
   };
 
@@ -218,16 +213,12 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   capture.start();
   log.info('capturing', { interface: config.capture.interface, filter: config.capture.filter, linkType: capture.linkType });
   await agentStarted;
-  // The capture's own counters, as deltas like the rest: what was cut and every packet lost before the pipeline.
+  // The capture's own counters: what was cut and every packet lost before the pipeline.
   const reportCapture = (): void => {
     const stats = capture.stats();
-    const now: Record<string, number> = {
+    counters.setTotals({
       'capture.truncated': stats.truncated, 'capture.kernelDrops': stats.kernelDrops, 'capture.ifDrops': stats.interfaceDrops, 'capture.queueDrops': stats.queueDrops,
-    };
-    for (const [name, value] of Object.entries(now)) {
-      counters.inc(name, value - (reported.get(name) ?? 0));
-      reported.set(name, value);
-    }
+    });
   };
   // The live-mode idle guard, the one use of the wall clock: with no packets, capture time would
   // stand still and leave batches open and watermarks behind.

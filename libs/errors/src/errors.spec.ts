@@ -24,3 +24,11 @@ test('ReasonCounters counts, merges with a prefix and snapshots sorted', () => {
   assert.deepEqual(total.snapshot(), { 'sip.a': 3, 'sip.b': 2 });
   assert.equal(total.get('missing'), 0);
 });
+
+test('ReasonCounters.setTotals mirrors totals kept elsewhere, beside counters it increments itself', () => {
+  const c = new ReasonCounters();
+  c.inc('messages', 3);
+  c.setTotals({ 'capture.kernelDrops': 5, 'capture.queueDrops': 0 });
+  c.setTotals({ 'capture.kernelDrops': 7 });
+  assert.deepEqual(c.snapshot(), { 'capture.kernelDrops': 7, 'capture.queueDrops': 0, messages: 3 });
+});

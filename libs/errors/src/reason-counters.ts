@@ -12,6 +12,14 @@ export class ReasonCounters {
     this.counts.set(name, (this.counts.get(name) ?? 0) + by);
   }
 
+  /**
+   * Sets counters to totals kept elsewhere (a pipeline's own counts, libpcap's drop counters), so
+   * they are reported with the rest; the one way to mirror counts that another object owns.
+   */
+  setTotals(totals: Readonly<Record<string, number>>): void {
+    for (const [name, value] of Object.entries(totals)) this.counts.set(name, value);
+  }
+
   /** The value of one counter; 0 when it was never incremented. */
   get(name: string): number {
     return this.counts.get(name) ?? 0;
