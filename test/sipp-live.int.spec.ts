@@ -49,8 +49,10 @@ describe('live capture of sipp calls on the loopback interface', () => {
       kafka, codec, groupId: `sipp-live-${run}`, topics, initialOffsets: await endOffsets(kafka, topics),
       handle: async (m) => {
         if (!m.value) return;
-        if (m.topic === TOPICS.callControl) callEvents.push(m.value as CallEvent);
-        else if ((m.value as RtpBatch).packets.length > 0) batches.push(m.value as RtpBatch);
+        // Only this test's call control: another one capturing lo (earshot run) may follow the same calls.
+        if (m.topic === TOPICS.callControl) {
+          if ((m.value as CallEvent).instanceId === `call-control@sipp-${run}`) callEvents.push(m.value as CallEvent);
+        } else if ((m.value as RtpBatch).packets.length > 0 && (m.value as RtpBatch).instanceId === `rtp-collector@sipp-${run}`) batches.push(m.value as RtpBatch);
       },
     });
     await listener.start();
