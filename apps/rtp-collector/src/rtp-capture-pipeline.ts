@@ -50,6 +50,8 @@ interface Flow {
   rtcp: Map<number, RtpStream>;
   lastRtp: RtpStream | undefined;
   lastUs: number;
+  /** Until then (capture time) its unannounced packets are not held: some already waited in vain. */
+  noHoldUntilUs: number;
 }
 
 const SWEEP_EVERY_US = 1_000_000;
@@ -60,6 +62,12 @@ const IDLE_FLOW_US = 60_000_000;
  * start again from the capture time of their next packet, as after a restart of the collector).
  */
 const IDLE_MEDIA_FLOW_US = 3_600_000_000;
+/**
+ * After a flow's held packet expired, its unannounced packets are dropped at once for this long
+ * rather than held: RTP that no call will ever announce (SIP this capture cannot read, e.g. over
+ * TLS) would otherwise keep every watermark a hold time behind.
+ */
+const NO_HOLD_AFTER_EXPIRY_US = 30_000_000;
 /** Call events ahead of capture time waiting for it at most; past it the oldest apply at once. */
 const MAX_DEFERRED_CALL_EVENTS = 100_000;
 
@@ -95,7 +103,8 @@ function fromCallEvent(media: readonly MediaDescription[]): AnnouncedMedia[] {
  * Counts: `packets`, `packets.rtp`, `packets.rtcp`, `bytes`, `batches`, `watermarks`, `streams`,
  * `streams.heuristic`, the SIP reader's (`sip.*`, `tcp-sip.*`, `dialogs.*`), `call-events.*`,
  * `announcements.*`, `unannounced.*` (`held`, `released`, and each drop by reason: `expired`,
- * `over-limit`, `at-end`, `not-rtp`, `truncated`, `not-held`), and drops by reason:
+ * `over-limit`, `at-end`; never held: `not-rtp`, `truncated`, `not-held`, `expired-before` (the
+ * flow's held packets expired less than 30 s ago)), and drops by reason:
  * `dropped.unannounced` (UDP no call announced, in all), `dropped.not-rtp` (neither RTP nor RTCP
  * where it was looked for), `dropped.truncated` (cut by the snap length), `dropped.empty`, plus the
  * packet decoder's drops (`dropped.<reason>`, every `truncated-*` as `truncated`) and its other
@@ -264,7 +273,7 @@ export class RtpCapturePipeline {
     this.reader.tick(now);
     this.announcements.expire(now);
     this.releaseHeld();
-    if (!this.readingBack) this.hold.expire(now);
+    if (!this.readingBack) this.hold.expire(now, (flow) => (flow.noHoldUntilUs = now + NO_HOLD_AFTER_EXPIRY_US));
     if (now < this.nextFlowSweepUs) return;
     this.nextFlowSweepUs = now + IDLE_FLOW_US;
     for (const [key, flow] of this.flows) {
@@ -330,6 +339,7 @@ export class RtpCapturePipeline {
     if (!looksLikeRtp(p) && !looksLikeRtcp(p)) why = 'not-rtp';
     else if (this.truncated) why = 'truncated';
     else if (!this.hold.enabled) why = 'not-held';
+    else if (flow.noHoldUntilUs > t && !this.readingBack) why = 'expired-before';
     if (why === undefined) {
       this.hold.hold(flow, t, asBuffer(p));
       return;
@@ -405,7 +415,7 @@ export class RtpCapturePipeline {
         srcIp, srcPort: d.srcPort, dstIp, dstPort: d.dstPort,
         src: endpointString(srcIp, d.srcPort), dst: endpointString(dstIp, d.dstPort),
         pair: mediaKey({ ip: srcIp, port: d.srcPort }, { ip: dstIp, port: d.dstPort }),
-        generation: -1, announcement: undefined, rtp: new Map(), rtcp: new Map(), lastRtp: undefined, lastUs: 0,
+        generation: -1, announcement: undefined, rtp: new Map(), rtcp: new Map(), lastRtp: undefined, lastUs: 0, noHoldUntilUs: -Infinity,
       };
     } catch (e) {
       if (e instanceof RtpStreamKeyError) return undefined;

@@ -384,6 +384,18 @@ describe('rtp-collector learns calls from call control\'s events', () => {
     assert.equal(counts['dropped.unannounced'], 1);
   });
 
+  test('RTP no call ever announces (SIP this capture cannot read) holds the watermarks back only once per flow, not for good', () => {
+    const w = new Wire();
+    for (let t = 0; t < 10_000_000; t += 20_000) w.rtp(T0 + t, '10.9.9.9', 7000, '10.9.9.8', 7002, 3);
+    const { out, counts } = runWithEvents(w.records, [], { hold: { holdMs: 1000 } });
+    const marks = out.filter((b) => b.value.watermarkUs !== null && b.partition === 0).map((b) => (b.value.watermarkUs as number) - T0);
+    // After the first second expired, the flow's packets are dropped at once: watermarks follow capture time.
+    assert.ok(marks.some((m) => m >= 8_000_000), JSON.stringify(marks));
+    assert.ok((counts['unannounced.expired'] ?? 0) <= 60, JSON.stringify(counts));
+    assert.ok((counts['unannounced.expired-before'] ?? 0) >= 400, JSON.stringify(counts));
+    assert.equal(counts['dropped.unannounced'], 500);
+  });
+
   test('the hold is bounded in bytes: the oldest go first, counted over-limit', () => {
     const w = new Wire();
     for (let i = 0; i < 10; i++) w.rtp(T0 + i * 20_000, '10.9.9.9', 7000, '10.9.9.8', 7002, 3); // 172 bytes each

@@ -100,14 +100,15 @@ export class UnannouncedHold<F> {
     return list;
   }
 
-  /** Drops what has waited longer than `holdMs` at capture time `nowUs`; returns how many. */
-  expire(nowUs: number): number {
+  /** Drops what has waited longer than `holdMs` at capture time `nowUs`, telling `onDrop` the flow of each; returns how many. */
+  expire(nowUs: number, onDrop?: (flow: F) => void): number {
     let n = 0;
     for (;;) {
       this.skipDone();
       const first = this.queue[this.head];
       if (first === undefined || first.timeUs + this.holdUs > nowUs) break;
       this.dropOldest('expired');
+      onDrop?.(first.flow);
       n++;
     }
     this.compact();
