@@ -195,7 +195,11 @@ export class ConverterService {
     }
     if (e.kind !== 'CALL_COMPLETED') return;
     const list = this.pending.get(m.partition) ?? [];
-    if (list.some((c) => c.offset === m.offset)) return;
+    if (list.some((c) => c.offset === m.offset)) {
+      // Redelivered after a failed commit: its conversion is pending already; its legs, read again, are not open.
+      this.open.delete(e.callId);
+      return;
+    }
     // The call leaves `open` now: every commit of this partition runs commitConversions first, which
     // commits its outcome in the same transaction as the offset.
     const legs = [...(this.open.get(e.callId)?.legs.values() ?? [])];
