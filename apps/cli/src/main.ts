@@ -99,6 +99,13 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`earshot record: which capture file?\n\n${USAGE}`);
         return 2;
       }
+      const live = runningPid(runPaths());
+      if (live !== null && !args.includes('--beside-live')) {
+        // A capture file's end is announced to every recorder on the topics as "capture over"
+        // (an end-of-capture watermark), which closes the live recorder's calls in progress.
+        process.stderr.write(`earshot record: earshot run is recording live here (pid ${live}); recording a file now would end the calls the live recorder has in progress (the file's end-of-capture watermark reaches every recorder). Stop it first ('earshot down'), or pass --beside-live to do it anyway.\n`);
+        return 2;
+      }
       const outDir = option(args, '--out') ?? 'recordings-out';
       const manifest = await recordCapture({ file, outDir, say: (l) => console.log(l) });
       console.log(`\n${formatManifestTable(manifest)}\n\nwrote ${manifest.calls.filter((c) => c.wav).length} WAV file(s) and manifest.json to ${outDir}`);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { readCaptureFile } from '@earshot/capture';
+import { readCaptureFile, readCaptureFileReport } from '@earshot/capture';
 import { EarshotError } from '@earshot/errors';
 import { safeCallId } from '@earshot/recordings';
 import { TOPICS, type CallEvent, type RecordingEvent } from '@earshot/events';
@@ -71,6 +72,9 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
     EARSHOT_HEARTBEAT_MS: '5000',
   };
   const instance = (app: string) => ({ EARSHOT_INSTANCE_ID: `${app}@record-${run}` });
+  // Each feeder's report on the file (records read, damage): data, not its log's wording.
+  const reportsDir = mkdtempSync(join(tmpdir(), `earshot-record-${run}-`));
+  const reportFile = (app: string): string => join(reportsDir, `${app}.json`);
 
   // Listen first, from the run's start, to everything the run produces.
   const endpoints = localStackEndpoints();
@@ -103,7 +107,7 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
     // Call control first, to the end of the file: the recorder then knows every call before the
     // first RTP packet arrives, so no stream is judged unclaimed while its call is still in flight.
     say(`feeding ${basename(file)} through call control...`);
-    const callControl = new AppProcess('call-control', { ...common, ...instance('call-control'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RECORD_EVERYONE: 'true' });
+    const callControl = new AppProcess('call-control', { ...common, ...instance('call-control'), EARSHOT_CAPTURE_FILE: file, EARSHOT_CAPTURE_REPORT_FILE: reportFile('call-control'), EARSHOT_RECORD_EVERYONE: 'true' });
     all.push(callControl);
     await feederDone(callControl, file);
     await waitFor(() => callEvents.length > 0 || Date.now() - lastEventAt > 5000);
@@ -111,7 +115,7 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
       throw new RecordCommandError(`${file} holds no SIP call (call control found no INVITE to record)`, 'no-calls', 3);
     }
     say(`${new Set(callEvents.map((e) => e.callId)).size} call(s) found; feeding the RTP collector, recording and converting...`);
-    const collector = new AppProcess('rtp-collector', { ...common, ...instance('rtp-collector'), EARSHOT_CAPTURE_FILE: file, EARSHOT_RTP_HEURISTIC: 'true' });
+    const collector = new AppProcess('rtp-collector', { ...common, ...instance('rtp-collector'), EARSHOT_CAPTURE_FILE: file, EARSHOT_CAPTURE_REPORT_FILE: reportFile('rtp-collector'), EARSHOT_RTP_HEURISTIC: 'true' });
     all.push(collector);
     await feederDone(collector, file);
     for (const s of services) {
@@ -126,10 +130,9 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
     const manifest = manifestNow();
     manifest.run = { groupPrefix: common.EARSHOT_KAFKA_GROUP_PREFIX, startedAtMs };
     for (const feeder of [callControl, collector]) {
-      for (const line of feeder.logLines()) {
-        if (typeof line['msg'] === 'string' && line['msg'].startsWith('capture damaged')) {
-          manifest.warnings.push(`${feeder.app}: ${line['msg']} (${String(line['records'])} records read; ${String(line['error'])})`);
-        }
+      const report = await readCaptureFileReport(reportFile(feeder.app));
+      if (report?.damaged) {
+        manifest.warnings.push(`${feeder.app}: capture damaged: the records before the damage were processed (${report.records} records read; ${report.damaged.message})`);
       }
     }
     for (const call of manifest.calls) {
@@ -156,6 +159,7 @@ export async function recordCapture(options: RecordOptions): Promise<RecordingMa
   } finally {
     await Promise.all(all.map((p) => p.stop()));
     await listener.stop();
+    rmSync(reportsDir, { recursive: true, force: true });
   }
 }
 
