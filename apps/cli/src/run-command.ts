@@ -149,7 +149,7 @@ export async function runSystem(options: RunCommandOptions): Promise<number> {
   });
   checkInterfaces(plan.interfaces);
   // The console 'earshot console' started (the file recording's) gives way to the whole system's.
-  if (await stopConsole()) say(`stopped the console 'earshot console' had started; ${plan.statusUrl} is the whole system's now`);
+  if ((await statusHealthy(plan.statusUrl)) && (await stopConsole())) say(`stopped the console 'earshot console' had started; ${plan.statusUrl} is the whole system's now`);
   if (await statusHealthy(plan.statusUrl)) {
     throw new RunCommandError(`something already answers on ${plan.statusUrl} (a console started by 'earshot console'? 'earshot down' stops it), or set status.http.port in the configuration`, 'port-taken');
   }
