@@ -96,7 +96,10 @@ describe('earshot record on the real stack', () => {
       EARSHOT_KAFKA_GROUP_PREFIX: `${first.run.groupPrefix}-replay`, EARSHOT_KAFKA_START_FROM: String(first.run.startedAtMs),
       EARSHOT_RECORDINGS_DIR: join(replayDir, 'recordings'),
     };
-    const apps = [startApp('recorder', { ...env, EARSHOT_INSTANCE_ID: `recorder@${first.run.groupPrefix}-replay` }),
+    // The topics may hold other runs' traffic since then (a live capture's wall-clock watermarks):
+    // the replaying recorder follows the first run's collector only, as earshot record does.
+    const firstCollector = `rtp-collector@${first.run.groupPrefix.replace(/^earshot-/, '')}`;
+    const apps = [startApp('recorder', { ...env, EARSHOT_INSTANCE_ID: `recorder@${first.run.groupPrefix}-replay`, EARSHOT_RECORDER_RTP_INSTANCES: firstCollector }),
       startApp('converter', { ...env, EARSHOT_INSTANCE_ID: `converter@${first.run.groupPrefix}-replay` })];
     try {
       for (const call of first.calls.filter((c) => c.wav)) {

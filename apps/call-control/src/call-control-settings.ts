@@ -9,6 +9,7 @@ export const callControlSettings = {
   capture: {
     interface: setting.string('EARSHOT_CAPTURE_INTERFACE', 'Interface to capture SIP on (sniff mode).', 'lo'),
     file: setting.optionalString('EARSHOT_CAPTURE_FILE', 'A capture file to read instead of an interface (sniff mode); the app exits 0 when it is processed.'),
+    reportFile: setting.optionalString('EARSHOT_CAPTURE_REPORT_FILE', 'File mode: where the app writes its report on the capture file (records read, read to the end or not, the damage that cut it short, counters) as JSON once it is processed; earshot record reads it.'),
     filter: setting.optionalString('EARSHOT_SIP_FILTER', 'BPF filter for the live SIP capture; default: the SIP ports over UDP and TCP plus IP fragments (a large INVITE\'s later fragments carry no port).'),
     snapLength: setting.int('EARSHOT_CAPTURE_SNAPLEN', 'Bytes kept of each packet.', 65535, { min: 64, max: 262144 }),
   },

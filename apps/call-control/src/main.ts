@@ -1,3 +1,4 @@
+import { writeCaptureFileReport } from '@earshot/capture';
 import { CaptureFileError } from '@earshot/packet';
 import { TOPICS, type CallEvent } from '@earshot/events';
 import { isKafkaRetriable } from '@earshot/kafka';
@@ -75,7 +76,7 @@ void runService({
     if (file !== null) {
       const started = performance.now();
       const done = processCaptureFile(file, pipeline, publisher, signal).then(
-        ({ records, stopped, damaged }) => {
+        async ({ records, stopped, damaged }) => {
           clearInterval(mirrorTimer);
           const seconds = (performance.now() - started) / 1000;
           if (damaged) {
@@ -89,6 +90,12 @@ void runService({
             recorded: counters.get('calls.recorded'), notRecorded: counters.get('calls.not-recorded'),
             events: counters.get('events.published'), counters: pipeline.counters(),
           });
+          if (config.capture.reportFile !== null) {
+            await writeCaptureFileReport(config.capture.reportFile, {
+              file, app: 'call-control', records, complete: !stopped,
+              damaged: damaged ? { reason: damaged.reason, message: damaged.message } : null, counters: counters.snapshot(),
+            });
+          }
         },
         (error: unknown) => {
           clearInterval(mirrorTimer);

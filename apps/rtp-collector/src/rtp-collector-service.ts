@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Kafka } from 'kafkajs';
-import { CaptureError, LiveCapture } from '@earshot/capture';
+import { CaptureError, LiveCapture, writeCaptureFileReport } from '@earshot/capture';
 import { TOPICS } from '@earshot/events';
 import { ConsumerRunner, deleteGroupsQuietly, initialOffsetsFor, topicOffsets } from '@earshot/kafka';
 import { CaptureFileDecoder, CaptureFileError } from '@earshot/packet';
@@ -189,6 +189,12 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
       log.info('capture processed', {
         file, complete: !stopping, elapsedMs, packetsPerSecond: Math.round((summary['packets'] ?? 0) / Math.max(elapsedMs / 1000, 1e-3)), ...summary,
       });
+      if (config.capture.reportFile !== null) {
+        await writeCaptureFileReport(config.capture.reportFile, {
+          file, app: 'rtp-collector', records, complete: !stopping,
+          damaged: damaged ? { reason: damaged.reason, message: damaged.message } : null, counters: counters.snapshot(),
+        });
+      }
     })();
     return {
       done,

@@ -8,6 +8,7 @@ export const rtpCollectorSettings = {
   capture: {
     interface: setting.string('EARSHOT_CAPTURE_INTERFACE', 'Interface to capture RTP on.', 'lo'),
     file: setting.optionalString('EARSHOT_CAPTURE_FILE', 'A capture file to read instead of an interface.'),
+    reportFile: setting.optionalString('EARSHOT_CAPTURE_REPORT_FILE', 'File mode: where the app writes its report on the capture file (records read, read to the end or not, the damage that cut it short, counters) as JSON once it is processed; earshot record reads it.'),
     filter: setting.string('EARSHOT_RTP_FILTER', 'BPF filter for the RTP capture; it must also let through the SIP whose SDP announces the media (SIP over TCP included).', 'udp or tcp port 5060'),
     snapLength: setting.int('EARSHOT_CAPTURE_SNAPLEN', 'Bytes kept of each packet.', 65535, { min: 64, max: 262144 }),
     bufferSizeMb: setting.int('EARSHOT_CAPTURE_BUFFER_MB', 'Kernel capture ring, MiB: packets wait here while the capture thread is not reading (it never waits for JavaScript); 64 MiB holds about 200,000 RTP packets, 15 s at 200 calls.', 64, { min: 1, max: 1024 }),
