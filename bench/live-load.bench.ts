@@ -59,6 +59,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<void> {
   const events = new RunEvents(NAME);
   await events.start();
+  // An end-of-capture watermark at any time since the system started poisons every later level.
+  const systemStartedAt = Date.now();
   const system = await startEarshotRun({
     name: NAME, filter: FILTER,
     // Every call recorded whatever the shared directory holds. (The harness turns the console's
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
         }
       });
       const levelSeconds = (Date.now() - started) / 1000;
-      const foreign = await foreignEndOfCapture(started, Date.now(), NAME);
+      const foreign = await foreignEndOfCapture(systemStartedAt, Date.now(), NAME);
       const after = system.state()?.children ?? [];
       const perProcess = after.map((c) => {
         const cpu = c.pid === null ? Number.NaN : cpuSeconds(c.pid) - (cpuBefore.get(c.name) ?? Number.NaN);
