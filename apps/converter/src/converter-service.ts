@@ -17,10 +17,9 @@
  * `converter.outputChannels` (null: EARSHOT_OUTPUT_CHANNELS), and the codecs rendered as audio:
  * `converter.recordedCodecs`, or when empty the recorder's `recordedCodecs` (empty: all known).
  */
-import type { Kafka, Producer } from 'kafkajs';
 import { EarshotError, ReasonCounters, withRetry } from '@earshot/errors';
 import { deterministicEventId, TOPICS, type RecordingEvent, type ServiceConfig } from '@earshot/events';
-import { CompactedTopicReader, ConsumerRunner, initialOffsetsFor, type DecodedMessage, type EventCodec } from '@earshot/kafka';
+import { CompactedTopicReader, ConsumerRunner, initialOffsetsFor, type DecodedMessage, type EventCodec, type KafkaClient, type KafkaProducer } from '@earshot/kafka';
 import type { ServiceLogger } from '@earshot/service';
 import type { ChannelLayout } from './call-mix';
 import { ConversionError } from './call-conversion';
@@ -30,7 +29,7 @@ import { convertCallToWav, type CompletedLeg } from './call-writer';
 export class WavWriteError extends EarshotError {}
 
 export interface ConverterServiceOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   codec: EventCodec;
   log: ServiceLogger;
   counters: ReasonCounters;
@@ -106,7 +105,7 @@ export class ConverterService {
   private readonly converting = new Map<string, Promise<unknown>>();
   private readonly configs = new Map<string, ServiceConfig>();
   private readonly groupId: string;
-  private readonly producer: Producer;
+  private readonly producer: KafkaProducer;
   private readonly limiter: TaskLimiter;
   private recordings?: ConsumerRunner<typeof TOPICS.recordings>;
   private config?: CompactedTopicReader<typeof TOPICS.config>;

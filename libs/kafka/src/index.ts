@@ -10,5 +10,12 @@ export { provisionTopicsAndSchemas } from './provision';
 export { initialOffsetsFor } from './start-position';
 export { withAdmin, topicOffsets, partitionCount, committedOffsets, deleteGroupsQuietly, type PartitionOffsets } from './kafka-admin';
 export { CompactedTopicReader, type CompactedTopicReaderOptions, type CompactedTopicReadEnd } from './compacted-topic-reader';
-/** The Kafka client type, for apps that pass it along: apps never import kafkajs themselves. */
-export type { Kafka as KafkaClient } from 'kafkajs';
+export { partitionForKey } from './partition-for-key';
+/**
+ * The client's types, for apps that pass them along: apps never import kafkajs themselves (a lint
+ * rule), so the client is named in this lib alone.
+ */
+export type {
+  Kafka as KafkaClient, Producer as KafkaProducer, Consumer as KafkaConsumer, Admin as KafkaAdmin,
+  Message as KafkaOutgoingMessage,
+} from 'kafkajs';

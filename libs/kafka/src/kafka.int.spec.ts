@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { EVENT_SCHEMAS, sampleEvents, TOPICS, type AuditEntry, type CallEvent, type TopicName } from '@earshot/events';
 import {
-  CompactedTopicReader, ConsumerRunner, deadLetterTopic, EventCodec, EventProducer, readDeadLetterInfo, SchemaRejectedError, valueSubject,
+  CompactedTopicReader, ConsumerRunner, deadLetterTopic, partitionCount, partitionForKey, EventCodec, EventProducer, readDeadLetterInfo, SchemaRejectedError, valueSubject,
   type DecodedMessage,
 } from './index';
 import { connectTestStack, endOffsets, eventually } from './testing/test-stack';
@@ -210,5 +210,17 @@ describe('libs/kafka against the real stack', () => {
       await reader.stop();
       await producer.sendTombstone(TOPICS.config, key);
     }
+  });
+  test('partitionForKey names the partition the producer puts a key on', async () => {
+    const partitions = await partitionCount(kafka, TOPICS.audit);
+    const audit = sampleEvents()[TOPICS.audit];
+    const seen = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      const key = `pk-${run}-${i}`;
+      const [meta] = await producer.send(TOPICS.audit, [{ key, value: audit }]);
+      assert.equal(meta?.partition, partitionForKey(key, partitions), key);
+      seen.add(partitionForKey(key, partitions));
+    }
+    assert.ok(partitions === 1 || seen.size > 1, 'keys spread over the partitions');
   });
 });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Admin, type Consumer, type PartitionMetadata } from 'kafkajs';
 import { ReasonCounters } from '@earshot/errors';
 import { TOPICS, type RtpBatch } from '@earshot/events';
-import { UndecodableMessageError } from '@earshot/kafka';
+import {
+  deleteGroupsQuietly, partitionCount, partitionForKey, topicOffsets, UndecodableMessageError, type KafkaConsumer,
+} from '@earshot/kafka';
 import { STATUS_CONFIG, type StatusConfig } from '../config/status-config.module';
 import { KafkaConnections } from '../kafka/kafka.module';
 
@@ -48,10 +49,9 @@ export class LiveRtpTap implements OnApplicationShutdown {
   groupId: string;
   private readonly log = new Logger('live');
   private readonly listeners = new Set<RtpTapListener>();
-  private readonly partitioner = Partitioners.DefaultPartitioner();
-  private partitionMetadata: PartitionMetadata[] = [];
-  private consumer: Consumer | null = null;
-  private admin: Admin | null = null;
+  /** Partitions of qm.rtp.v1 (0 until the consumer starts). */
+  private partitions = 0;
+  private consumer: KafkaConsumer | null = null;
   private running: Promise<void> | null = null;
   private stopTimer: NodeJS.Timeout | null = null;
   private syncTimer: NodeJS.Timeout | null = null;
@@ -104,7 +104,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
 
   /** The partition of qm.rtp.v1 a media key is published to. */
   partitionOf(mediaKey: string): number {
-    return this.partitioner({ topic: TOPICS.rtp, partitionMetadata: this.partitionMetadata, message: { key: mediaKey, value: null } });
+    return partitionForKey(mediaKey, this.partitions);
   }
 
   /** The partitions the listeners need: every assigned one when a listener's media is not known. */
@@ -112,7 +112,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
     const out = new Set<number>();
     for (const l of this.listeners) {
       const keys = l.mediaKeys();
-      if (keys === null || this.partitionMetadata.length === 0) return new Set(this.assigned);
+      if (keys === null || this.partitions === 0) return new Set(this.assigned);
       for (const k of keys) out.add(this.partitionOf(k));
     }
     return out;
@@ -126,8 +126,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
   /** Pauses the partitions no listener needs; resumes the newly needed ones from their end offsets of now. */
   private async syncPartitions(): Promise<void> {
     const consumer = this.consumer;
-    const admin = this.admin;
-    if (!consumer || !admin) return;
+    if (!consumer) return;
     const wanted = this.wantedPartitions();
     const stop = [...this.reading].filter((p) => !wanted.has(p));
     const begin = this.assigned.filter((p) => wanted.has(p) && !this.reading.has(p));
@@ -136,7 +135,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
       for (const p of stop) this.reading.delete(p);
     }
     if (begin.length > 0) {
-      const ends = new Map((await admin.fetchTopicOffsets(TOPICS.rtp)).map((o) => [o.partition, o.high]));
+      const ends = new Map((await topicOffsets(this.connections.kafka, TOPICS.rtp)).map((o) => [o.partition, o.high]));
       if (this.consumer !== consumer) return;
       for (const p of begin) {
         const end = ends.get(p);
@@ -157,9 +156,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
     const consumer = this.connections.kafka.consumer({
       groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 2000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false,
     });
-    const admin = this.connections.kafka.admin();
     this.consumer = consumer;
-    this.admin = admin;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // Nothing is fetched before this returns: pause all but the listeners' partitions at once.
       this.assigned = [...(payload.memberAssignment[TOPICS.rtp] ?? [])];
@@ -173,9 +170,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
       for (const w of this.joinWaiters.splice(0)) w();
     });
     try {
-      await admin.connect();
-      const meta = await admin.fetchTopicMetadata({ topics: [TOPICS.rtp] });
-      this.partitionMetadata = [...(meta.topics[0]?.partitions ?? [])].sort((a, b) => a.partitionId - b.partitionId);
+      this.partitions = await partitionCount(this.connections.kafka, TOPICS.rtp);
       await consumer.connect();
       await consumer.subscribe({ topic: TOPICS.rtp, fromBeginning: false });
       await consumer.run({
@@ -195,9 +190,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
     } catch (e) {
       this.log.error(`live tap could not start: ${(e as Error).message}`);
       await consumer.disconnect().catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
       this.consumer = null;
-      this.admin = null;
       this.running = null;
       throw e;
     }
@@ -222,11 +215,9 @@ export class LiveRtpTap implements OnApplicationShutdown {
   private async stop(): Promise<void> {
     const running = this.running;
     const consumer = this.consumer;
-    const admin = this.admin;
     const groupId = this.groupId;
     this.running = null;
     this.consumer = null;
-    this.admin = null;
     this.joinedAt = 0;
     this.assigned = [];
     this.reading.clear();
@@ -235,8 +226,7 @@ export class LiveRtpTap implements OnApplicationShutdown {
     await running?.catch(() => undefined);
     await consumer?.disconnect().catch(() => undefined);
     // The group never committed; remove it so that one per listening session does not pile up.
-    if (consumer) await admin?.deleteGroups([groupId]).catch(() => undefined);
-    await admin?.disconnect().catch(() => undefined);
+    if (consumer) await deleteGroupsQuietly(this.connections.kafka, [groupId]);
   }
 
   async onApplicationShutdown(): Promise<void> {
