@@ -12,7 +12,7 @@ test('the summary line says calls, packets/s and drops, and which drops', () => 
   const base = { callsInProgress: 12, callsEnded: 40, callsRecorded: 30, recordingsFailed: 0, packetsPerSecond: 1204.4, captureDrops: 0, backpressureDrops: 0 };
   assert.equal(formatSummary(base), 'calls 12 in progress · 30 recorded · 1,204 packets/s · drops 0');
   assert.equal(formatSummary({ ...base, recordingsFailed: 2, captureDrops: 5, backpressureDrops: 1 }),
-    'calls 12 in progress · 30 recorded (2 failed) · 1,204 packets/s · drops 6 (capture 5, backpressure 1)');
+    'calls 12 in progress · 30 recorded (2 failed) · 1,204 packets/s · DROPS: 5 packets in capture, 1 batches for Kafka backpressure');
 });
 
 test('earshot status: each service with pid, state, restarts and capture drops', () => {

@@ -47,9 +47,10 @@ export function captureDropsOf(counters: Record<string, number>): number {
 /** `calls 12 in progress · 30 recorded · 1,204 packets/s · drops 0` */
 export function formatSummary(s: LiveSummary): string {
   const n = (v: number) => v.toLocaleString('en-US');
-  const drops = s.captureDrops + s.backpressureDrops;
+  const drops = s.captureDrops === 0 && s.backpressureDrops === 0 ? 'drops 0'
+    : `DROPS: ${n(s.captureDrops)} packets in capture, ${n(s.backpressureDrops)} batches for Kafka backpressure`;
   return `calls ${n(s.callsInProgress)} in progress · ${n(s.callsRecorded)} recorded${s.recordingsFailed ? ` (${n(s.recordingsFailed)} failed)` : ''} · `
-    + `${n(Math.round(s.packetsPerSecond))} packets/s · drops ${n(drops)}${drops ? ` (capture ${n(s.captureDrops)}, backpressure ${n(s.backpressureDrops)})` : ''}`;
+    + `${n(Math.round(s.packetsPerSecond))} packets/s · ${drops}`;
 }
 
 /**
