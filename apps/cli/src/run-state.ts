@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LiveSummary } from './live-summary';
+import { formatSummary, type LiveSummary } from './live-summary';
 import { REPO_ROOT } from './stack-control';
 import type { ChildStatus } from './supervisor';
 
@@ -108,5 +108,6 @@ export function formatRunState(state: RunState, now = Date.now()): string {
     `earshot run: pid ${state.pid}, up ${ago(now - state.startedAtMs)}, capturing ${state.interfaces.join(', ')}${state.ready ? '' : ' (starting)'}`,
     `console: ${state.statusUrl}  (admin / ${state.adminPassword})   recordings: ${state.recordingsDir}`,
     table,
+    ...(state.summary ? [formatSummary(state.summary)] : []),
   ].join('\n');
 }
