@@ -112,7 +112,12 @@ describe('rtp-collector killed and restarted during live sipp calls', () => {
     // Reading the calls back can take long on a busy machine; what was captured meanwhile is held.
     await eventually('batches of every call from the restarted collector', () => callIds.every((id) => after(id).length > 0), 90_000).catch((e: Error) => {
       const log = second.output().split('\n').filter((l) => !l.includes('dead-letter')).join('\n');
-      throw new Error(`${e.message}: ${callIds.map((id) => `${id}: ${after(id).length}`).join(', ')}\n${log.slice(-6000)}`);
+      const seenAfter = new Map<string, number>();
+      for (const b of batches.filter((x) => (x.packets[0]?.captureTimeUs ?? 0) > killedUs)) {
+        const k = `${b.callId} ${b.stream.sourcePort}>${b.stream.destinationPort}`;
+        seenAfter.set(k, (seenAfter.get(k) ?? 0) + b.packets.length);
+      }
+      throw new Error(`${e.message}: ${callIds.map((id) => `${id}: ${after(id).length}`).join(', ')}; published after the kill: ${JSON.stringify([...seenAfter])}\n${log.slice(-6000)}`);
     });
     // The calls are over: wait until the last batches are in (none new for 3 s).
     let seen = -1;

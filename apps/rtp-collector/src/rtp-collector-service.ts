@@ -108,6 +108,9 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   const callEventsGroup = `${config.kafka.groupPrefix}-rtp-collector-calls-${instanceId}-${randomUUID().slice(0, 8)}`;
   const agent = new ConsumerRunner({
     kafka, codec, groupId: callEventsGroup, topics: [TOPICS.callControl],
+    // The group is this process's alone: nothing to hand over quickly, so a long session survives a
+    // starved event loop while thousands of events are read back, and few commits (none is reused).
+    sessionTimeoutMs: 60_000, commitEveryMessages: 10_000,
     ...(callEventsStart === undefined ? {} : { initialOffsets: callEventsStart }),
     handle: async (m) => {
       if (m.value !== null) pipeline.applyCallEvent(m.value);
