@@ -64,6 +64,8 @@ describe('recorder on the real stack', () => {
     apps.push(startApp('recorder', {
       EARSHOT_INSTANCE_ID: instanceId, EARSHOT_KAFKA_GROUP_PREFIX: `rec-int-${tag}-${run}`, EARSHOT_KAFKA_START_FROM: startFrom,
       EARSHOT_RECORDINGS_DIR: dir, EARSHOT_RECORDER_ORPHAN_TIMEOUT_S: '5', EARSHOT_HEARTBEAT_MS: '1000',
+      // The topics are shared: a live collector's packets and wall-clock watermarks must not reach this run.
+      EARSHOT_RECORDER_RTP_INSTANCES: 'recorder-feed',
     }));
     return { dir, instanceId };
   };

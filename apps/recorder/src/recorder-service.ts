@@ -1,6 +1,5 @@
-import type { Kafka } from 'kafkajs';
 import { TOPICS, type RecordingEvent } from '@earshot/events';
-import { ConsumerRunner, initialOffsetsFor } from '@earshot/kafka';
+import { committedOffsets, ConsumerRunner, initialOffsetsFor, topicOffsets } from '@earshot/kafka';
 import type { RunningService, ServiceContext } from '@earshot/service';
 import { RecorderEngine } from './recorder-engine';
 import { RawFileStore } from './raw-file-store';
@@ -17,31 +16,6 @@ function serial(): <T>(fn: () => Promise<T> | T) => Promise<T> {
     chain = run.then(() => undefined, () => undefined);
     return run;
   };
-}
-
-/** Partitions of `topic` where `groupId` has a committed offset. */
-async function committedPartitions(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const out = new Map<number, string>();
-    for (const t of await admin.fetchOffsets({ groupId, topics: [topic] })) {
-      for (const p of t.partitions) if (p.offset !== '-1') out.set(p.partition, p.offset);
-    }
-    return out;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function topicOffsets(kafka: Kafka, topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
@@ -78,7 +52,7 @@ export async function startRecorder(ctx: ServiceContext<typeof recorderSettings>
   const rtpStart = await initialOffsetsFor(kafka, [TOPICS.rtp], config.kafka.startFrom);
 
   // Where the calls group starts and where the topic ends now: RTP is read once calls are read that far.
-  const callsCommitted = await committedPartitions(kafka, callsGroup, TOPICS.callControl);
+  const callsCommitted = await committedOffsets(kafka, callsGroup, TOPICS.callControl);
   const catchUp = new Map<number, number>();
   for (const o of await topicOffsets(kafka, TOPICS.callControl)) {
     const start = Number(callsCommitted.get(o.partition) ?? callStart?.get(TOPICS.callControl)?.get(o.partition) ?? o.low);
@@ -102,7 +76,7 @@ export async function startRecorder(ctx: ServiceContext<typeof recorderSettings>
     onDeadLetter: (error, where) => log.warn('call event dead-lettered', { error: error.message, ...where }),
   });
 
-  const rtpCommitted = await committedPartitions(kafka, rtpGroup, TOPICS.rtp);
+  const rtpCommitted = await committedOffsets(kafka, rtpGroup, TOPICS.rtp);
   let assignments: number[] = [];
   let joined = 0;
   const rtp = new ConsumerRunner({
