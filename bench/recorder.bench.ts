@@ -6,6 +6,7 @@
  * ("recorder ready") to the last CALL_COMPLETED. Reference: a plain kafkajs consumer reading the
  * same RTP messages and doing nothing with them (the ceiling), pinned the same way.
  *   node -r @swc-node/register bench/recorder.bench.ts [calls] [seconds]
+ * BENCH_RECORDER_MAIN=<path> runs another recorder entry point (e.g. an older version copied aside) for a before/after.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'recorder-bench-'));
   let out = '';
   let readyAt = 0;
-  const child = spawn('taskset', ['-c', '0', process.execPath, '--require', '@swc-node/register', resolve(ROOT, 'apps/recorder/src/main.ts')], {
+  const child = spawn('taskset', ['-c', '0', process.execPath, '--require', '@swc-node/register', resolve(ROOT, process.env['BENCH_RECORDER_MAIN'] ?? 'apps/recorder/src/main.ts')], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, EARSHOT_INSTANCE_ID: instanceId, EARSHOT_KAFKA_GROUP_PREFIX: `recorder-bench-${run}`, EARSHOT_KAFKA_START_FROM: startFrom,
       EARSHOT_RECORDINGS_DIR: dir, },
