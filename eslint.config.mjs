@@ -26,6 +26,9 @@ const IO_BUILTINS = [
   'worker_threads', 'tls', 'dns', 'os', 'readline',
 ].flatMap((m) => [m, `node:${m}`]);
 
+/** Apps reach Kafka through @earshot/kafka, never the client package itself. */
+const KAFKA_CLIENT = { name: 'kafkajs', message: 'Use @earshot/kafka (ConsumerRunner, CompactedTopicReader, withAdmin, KafkaClient and the other re-exported types).' };
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -86,12 +89,21 @@ export default [
     },
   },
   {
+    // The Kafka client is named in libs/kafka alone: apps use its runner, readers, admin helpers and
+    // re-exported types, so the client can be changed in one place.
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [KAFKA_CLIENT] }],
+    },
+  },
+  {
     // The test fixtures (scope:testing) stay in tests, in an app's src/testing/ helpers, and in the CLI's sample capture.
+    // (ESLint takes the last block's options for a rule, so the Kafka client is listed here again.)
     files: ['apps/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/testing/**', 'apps/cli/**'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: [{ name: '@earshot/call-scenarios', message: 'Test fixtures: only in *.spec.ts and src/testing/ helpers.' }],
+        paths: [KAFKA_CLIENT, { name: '@earshot/call-scenarios', message: 'Test fixtures: only in *.spec.ts and src/testing/ helpers.' }],
       }],
     },
   },

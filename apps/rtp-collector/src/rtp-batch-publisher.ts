@@ -1,4 +1,4 @@
-import type { Message, Producer } from 'kafkajs';
+import type { KafkaOutgoingMessage, KafkaProducer } from '@earshot/kafka';
 import { TOPICS } from '@earshot/events';
 import { encodeRtpBatchMessage } from './rtp-batch-avro';
 import type { OutgoingRtpBatch } from './rtp-stream-batcher';
@@ -6,7 +6,7 @@ import type { OutgoingRtpBatch } from './rtp-stream-batcher';
 /** Options of RtpBatchPublisher. */
 export interface RtpBatchPublisherOptions {
   /** A connected idempotent kafkajs producer used by this publisher alone. */
-  producer: Producer;
+  producer: KafkaProducer;
   /** The registry id of qm.rtp.v1's value schema (EventCodec.registerTopics gives it). */
   schemaId: number;
   /** Messages per produce request at most. Default 2000. */
@@ -19,7 +19,7 @@ export interface RtpBatchPublisherOptions {
 }
 
 interface Pending {
-  message: Message;
+  message: KafkaOutgoingMessage;
   bytes: number;
 }
 
@@ -69,7 +69,7 @@ export class RtpBatchPublisher {
   enqueue(batch: OutgoingRtpBatch): void {
     if (this.failureError) throw this.failureError;
     const value = encodeRtpBatchMessage(this.options.schemaId, batch.value);
-    const message: Message = batch.partition === undefined ? { key: batch.key, value } : { key: batch.key, value, partition: batch.partition };
+    const message: KafkaOutgoingMessage = batch.partition === undefined ? { key: batch.key, value } : { key: batch.key, value, partition: batch.partition };
     this.queue.push({ message, bytes: batch.bytes });
     this.queuedBytes += batch.bytes;
     this.pump();

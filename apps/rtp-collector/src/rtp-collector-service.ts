@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Kafka } from 'kafkajs';
 import { CaptureError, LiveCapture, writeCaptureFileReport } from '@earshot/capture';
 import { TOPICS } from '@earshot/events';
-import { ConsumerRunner, deleteGroupsQuietly, initialOffsetsFor, topicOffsets } from '@earshot/kafka';
+import { ConsumerRunner, deleteGroupsQuietly, initialOffsetsFor, partitionCount, topicOffsets } from '@earshot/kafka';
 import { CaptureFileDecoder, CaptureFileError } from '@earshot/packet';
 import type { RunningService, ServiceContext } from '@earshot/service';
 import { RtpBatchPublisher } from './rtp-batch-publisher';
@@ -15,19 +14,6 @@ type Context = ServiceContext<typeof rtpCollectorSettings>;
 const FILE_CHUNK_BYTES = 1024 * 1024;
 /** Call events are read back for this long at most before a file is read, or, live, before held packets expire again. */
 const CALL_EVENTS_WAIT_MS = 60_000;
-
-async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    const n = topics[0]?.partitions.length ?? 0;
-    if (n < 1) throw new Error(`topic ${topic} has no partitions (run tools/topics.ts)`);
-    return n;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** The counters whose names start with `prefix`. */
 function pick(counts: Record<string, number>, prefix: string): Record<string, number> {
