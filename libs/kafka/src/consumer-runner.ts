@@ -210,11 +210,6 @@ export class ConsumerRunner<T extends TopicName> {
     this.consumer.seek({ topic, partition, offset });
   }
 
-  /** @deprecated the underlying kafkajs consumer; use `onAssigned` and `rewind`. Kept until the recorder moves to them. */
-  get kafkaConsumer(): Consumer {
-    return this.consumer;
-  }
-
   private async processBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
     const topic = batch.topic as T;
     const commitEvery = this.options.commitEveryMessages ?? 500;
