@@ -15,7 +15,7 @@
  * p50 / p95 (the WAV file's time against the call's ENDED capture time), CPU seconds and peak
  * memory (VmHWM) of every process of the system, and the capture drops the services reported.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SippLoad } from '@earshot/cli';
 import { foreignEndOfCapture, RunEvents, startEarshotRun, WireCount } from '../test/support/earshot-run-harness';
@@ -136,6 +136,8 @@ async function main(): Promise<void> {
   } finally {
     await system.stop();
     await events.stop();
+    // The capture of every level and the recordings are large; BENCH_KEEP=1 keeps them.
+    if (!process.env.BENCH_KEEP) rmSync(system.home, { recursive: true, force: true });
   }
   console.log('\n| concurrent calls | packets | calls sent (sipp) | calls recorded | RTP sent (dumpcap) | RTP recorded | recorded / sent | loss | call end → WAV p50 / p95 | capture drops reported |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
