@@ -12,6 +12,8 @@ import type { rtpCollectorSettings } from './rtp-collector-settings';
 type Context = ServiceContext<typeof rtpCollectorSettings>;
 
 const FILE_CHUNK_BYTES = 1024 * 1024;
+/** How long a partition read to one short of its end must stay quiet to count as read (see callEventsCaughtUp). */
+const CALL_EVENTS_MARKER_WAIT_MS = 3000;
 /** Call events are read back for this long at most before a file is read, or, live, before held packets expire again. */
 const CALL_EVENTS_WAIT_MS = 60_000;
 
@@ -91,6 +93,7 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
   const callEventEnds = await topicOffsets(kafka, TOPICS.callControl);
   const readingSince = Date.now();
   const callEventsRead = new Map<number, number>();
+  const callEventsReadAt = new Map<number, number>();
   const callEventsGroup = `${config.kafka.groupPrefix}-rtp-collector-calls-${instanceId}-${randomUUID().slice(0, 8)}`;
   const agent = new ConsumerRunner({
     kafka, codec, groupId: callEventsGroup, topics: [TOPICS.callControl],
@@ -103,6 +106,7 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     },
     afterBatch: async (_topic, partition, next) => {
       callEventsRead.set(partition, Number(next));
+      callEventsReadAt.set(partition, Date.now());
     },
     onDeadLetter: (error, where) => log.warn('undecodable call event sent to the dead-letter topic', { error, ...where }),
   });
@@ -118,7 +122,9 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
 
   /**
    * Whether the call events that were in qm.call-control.v1 when the collector started have been
-   * read (every partition up to its end then, a trailing transaction marker aside). A file waits
+   * read (every partition up to its end then; one short of it only once nothing more came for
+   * CALL_EVENTS_MARKER_WAIT_MS, as after a transaction's commit marker, which is no message: taken
+   * at once, that one short could be the last ANSWERED of a call in progress). A file waits
    * for it: the events then all wait for their capture time when the file is read, so the batches
    * do not depend on how fast Kafka delivered them. Live, it is logged (the calls in progress are
    * known from then on).
@@ -127,7 +133,9 @@ export async function startRtpCollector(ctx: Context): Promise<RunningService> {
     return callEventEnds.every((e) => {
       const start = Number(callEventsStart?.get(TOPICS.callControl)?.get(e.partition) ?? e.low);
       const high = Number(e.high);
-      return high <= start || (callEventsRead.get(e.partition) ?? start) >= high - 1;
+      const read = callEventsRead.get(e.partition) ?? start;
+      const quiet = Date.now() - (callEventsReadAt.get(e.partition) ?? readingSince) >= CALL_EVENTS_MARKER_WAIT_MS;
+      return high <= start || read >= high || (read >= high - 1 && quiet);
     });
   };
 
