@@ -75,11 +75,10 @@ describe('earshot run: the whole system live on lo, supervised', () => {
 
     const callIds = () => events.callIdsFrom(`${UAC.ip}:${UAC.sipPort}`);
     await eventually(`${2 * CALLS} calls seen by call control`, () => callIds().length === 2 * CALLS, 30_000);
-    await eventually('every call recorded and converted', () => callIds().every((id) => events.converted(id) || events.failed(id)), 120_000)
-      .catch((e: Error) => {
-        throw new Error(`${e.message}: ${callIds().filter((id) => !events.converted(id)).length} not converted\n${system.output().slice(-3000)}`);
-      });
-    const failed = callIds().filter((id) => events.failed(id)).map((id) => `${id}: ${events.failed(id)?.error}`);
+    // A FAILED event is not final on shared topics: another run's recorder may record these calls
+    // too, and this run's converter then fails on that .raw before converting this run's own.
+    await eventually('every call recorded and converted', () => callIds().every((id) => events.converted(id)), 90_000).catch(() => undefined);
+    const failed = callIds().filter((id) => !events.converted(id)).map((id) => `${id}: ${events.failed(id)?.error ?? 'not converted'}`);
     if (failed.length > 0) {
       // Name the known cause when it happened: another run's capture file ending on the shared topics.
       const foreign = await foreignEndOfCapture(startedAt, Date.now(), NAME);
