@@ -24,6 +24,8 @@ import { callEventsFor, rtpMessagesFor, streamsOf } from './recorder-feed';
 const run = randomUUID().slice(0, 8);
 const BASE_US = 1_763_942_400_000_000;
 const CALLS = 4;
+// The topics are shared with other runs (live loads, other tests' feeds): the recorder reads this feed's batches only.
+const feedInstance = `recorder-feed-${run}`;
 
 describe('recorder on the real stack: back-to-back calls on the same ports and SSRCs', () => {
   let kafka: Kafka;
@@ -56,7 +58,8 @@ describe('recorder on the real stack: back-to-back calls on the same ports and S
     const startFrom = String(Date.now());
     await producer.send(TOPICS.callControl, calls.flatMap(callEventsFor).map((value) => ({ key: value.callId, value })));
     const lastUs = Math.max(...calls.flatMap((c) => [...c.rtp.caller, ...c.rtp.callee].map((p) => p.captureTimeUs)));
-    const messages = rtpMessagesFor(calls.flatMap(streamsOf), { partitions: 6, finalWatermarkUs: lastUs + 3600 * 1_000_000 });
+    const messages = rtpMessagesFor(calls.flatMap(streamsOf), { partitions: 6, finalWatermarkUs: lastUs + 3600 * 1_000_000 })
+      .map((m) => ({ ...m, value: { ...m.value, instanceId: feedInstance } }));
     const reused = messages.filter((m) => m.value.packets.length > 0);
     assert.ok(reused.every((m) => m.value.callId === calls[0]?.script.callId), 'every batch names the first call, as a collector that missed the later INVITEs');
     assert.ok(reused.some((m) => new Set(m.value.packets.map((p) => calls.findIndex((c) => [...c.rtp.caller, ...c.rtp.callee].some((q) => q.captureTimeUs === p.captureTimeUs)))).size > 1),
@@ -68,7 +71,7 @@ describe('recorder on the real stack: back-to-back calls on the same ports and S
     dir = mkdtempSync(join(tmpdir(), 'recorder-reuse-'));
     app = startApp('recorder', {
       EARSHOT_INSTANCE_ID: instanceId, EARSHOT_KAFKA_GROUP_PREFIX: `rec-reuse-${run}`, EARSHOT_KAFKA_START_FROM: startFrom,
-      EARSHOT_RECORDINGS_DIR: dir, EARSHOT_HEARTBEAT_MS: '1000',
+      EARSHOT_RECORDINGS_DIR: dir, EARSHOT_HEARTBEAT_MS: '1000', EARSHOT_RECORDER_RTP_INSTANCES: feedInstance,
     });
   });
 

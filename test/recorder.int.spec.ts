@@ -20,6 +20,8 @@ import { buildSyntheticCapture, standardScenario, type CallScript } from './supp
 import { callEventsFor, rtpMessagesFor, streamsOf, type FeedStream } from './recorder-feed';
 
 const run = randomUUID().slice(0, 8);
+// The topics are shared with other runs (live loads, other tests' feeds): the recorder reads this feed's batches only.
+const feedInstance = `recorder-feed-${run}`;
 const BASE_US = 1_763_942_400_000_000;
 // A call answered whose RTP never came, and a stream no SDP announced (the heuristic found it).
 const quiet: CallScript = { callId: `call-quiet-${run}@example.com`, caller: { uri: 'sip:1009@pbx.example.com', ip: '10.0.0.19', rtpPort: 40016 },
@@ -64,8 +66,9 @@ describe('recorder on the real stack', () => {
     apps.push(startApp('recorder', {
       EARSHOT_INSTANCE_ID: instanceId, EARSHOT_KAFKA_GROUP_PREFIX: `rec-int-${tag}-${run}`, EARSHOT_KAFKA_START_FROM: startFrom,
       EARSHOT_RECORDINGS_DIR: dir, EARSHOT_RECORDER_ORPHAN_TIMEOUT_S: '5', EARSHOT_HEARTBEAT_MS: '1000',
-      // The topics are shared: a live collector's packets and wall-clock watermarks must not reach this run.
-      EARSHOT_RECORDER_RTP_INSTANCES: 'recorder-feed',
+      // The topics are shared: a live collector's packets and wall-clock watermarks, or another test's
+      // feed (same capture times), must not reach this run.
+      EARSHOT_RECORDER_RTP_INSTANCES: feedInstance,
     }));
     return { dir, instanceId };
   };
@@ -93,7 +96,8 @@ describe('recorder on the real stack', () => {
     const callEvents = [...calls, quietCall].flatMap((c) => (c ? callEventsFor(c) : []));
     await producer.send(TOPICS.callControl, callEvents.map((value) => ({ key: value.callId, value })));
     const lastUs = Math.max(...calls.flatMap((c) => [...c.rtp.caller, ...c.rtp.callee].map((p) => p.captureTimeUs)));
-    const messages = rtpMessagesFor([...calls.flatMap(streamsOf), orphan], { partitions: 6, finalWatermarkUs: lastUs + 3600 * 1_000_000 });
+    const messages = rtpMessagesFor([...calls.flatMap(streamsOf), orphan], { partitions: 6, finalWatermarkUs: lastUs + 3600 * 1_000_000 })
+      .map((m) => ({ ...m, value: { ...m.value, instanceId: feedInstance } }));
     for (const m of messages) {
       const value = await codec.encode(TOPICS.rtp, m.value);
       await producer.producer.send({ topic: TOPICS.rtp, acks: -1, messages: [{ key: m.key, value, ...(m.partition !== undefined ? { partition: m.partition } : {}) }] });
