@@ -73,6 +73,11 @@ before(async () => {
 });
 
 after(async () => {
+  // qm.directory.v1 is shared: the user written here must not stay (a directory with users stops
+  // `earshot run` from recording every call on this machine).
+  if (stack && adminToken) {
+    await fetch(`${stack.baseUrl}/api/directory/users/${USER}`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } }).catch(() => undefined);
+  }
   callControl?.child.kill('SIGTERM');
   await callControl?.exited;
   await runner?.stop();

@@ -15,7 +15,7 @@ export const rtpCollectorSettings = {
   },
   batch: {
     maxPackets: setting.int('EARSHOT_BATCH_MAX_PACKETS', 'Packets per RtpBatch at most.', 50, { min: 1, max: 10_000 }),
-    windowMs: setting.int('EARSHOT_BATCH_WINDOW_MS', 'Capture-time span of an RtpBatch at most.', 1000, { min: 1, max: 60_000 }),
+    windowMs: setting.int('EARSHOT_BATCH_WINDOW_MS', 'Capture-time span of an RtpBatch at most, and the watermark period: what a live listener and a finished call wait for at least (250 ms keeps live monitoring under 1 s behind and the recorder closing calls within about 1 s of their end).', 250, { min: 1, max: 60_000 }),
   },
   heuristic: setting.bool('EARSHOT_RTP_HEURISTIC', 'Also collect RTP streams that no SDP announced, found by a strict heuristic.', false),
   announcementLingerMs: setting.int('EARSHOT_RTP_ANNOUNCEMENT_LINGER_MS', 'How long a media endpoint stays announced after its call ended or moved its media, in capture time (trailing packets keep their call).', 10_000, { min: 0, max: 600_000 }),
