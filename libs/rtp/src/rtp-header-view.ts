@@ -1,5 +1,8 @@
 import { u16be, u32be } from '@earshot/bytes';
-import { RTP_FIXED_HEADER_SIZE, RTP_VERSION } from './rtp-header';
+import {
+  CSRC_COUNT_MASK, CSRC_SIZE, EXTENSION_BIT, EXTENSION_HEADER_SIZE, EXTENSION_WORD, MARKER_BIT, PADDING_BIT, PAYLOAD_TYPE_MASK,
+  RTP_FIXED_HEADER_SIZE, RTP_VERSION, VERSION_SHIFT,
+} from './rtp-header';
 
 /*
  * Zero-copy reads of an RTP header (RFC 3550 §5.1) straight from the packet bytes at `offset`:
@@ -7,16 +10,6 @@ import { RTP_FIXED_HEADER_SIZE, RTP_VERSION } from './rtp-header';
  * (which allocates the CSRC list, the extension and a payload view). Field readers assume the
  * caller checked `isRtpV2Header` first (they read the fixed 12 bytes and nothing else).
  */
-
-const VERSION_SHIFT = 6;
-const PADDING_BIT = 0x20;
-const EXTENSION_BIT = 0x10;
-const CSRC_COUNT_MASK = 0x0f;
-const MARKER_BIT = 0x80;
-const PAYLOAD_TYPE_MASK = 0x7f;
-const CSRC_SIZE = 4;
-const EXTENSION_HEADER_SIZE = 4;
-const EXTENSION_WORD = 4;
 
 /** Whether `buf[offset, end)` is long enough for the fixed header and says version 2. */
 export function isRtpV2Header(buf: Uint8Array, offset = 0, end = buf.length): boolean {

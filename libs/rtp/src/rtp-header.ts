@@ -41,15 +41,15 @@ const OFF_PT = 1;
 const OFF_SEQ = 2;
 const OFF_TS = 4;
 const OFF_SSRC = 8;
-const VERSION_SHIFT = 6;
-const PADDING_BIT = 0x20;
-const EXTENSION_BIT = 0x10;
-const CSRC_COUNT_MASK = 0x0f;
-const MARKER_BIT = 0x80;
-const PAYLOAD_TYPE_MASK = 0x7f;
-const CSRC_SIZE = 4;
-const EXTENSION_HEADER_SIZE = 4;
-const EXTENSION_WORD = 4;
+export const VERSION_SHIFT = 6;
+export const PADDING_BIT = 0x20;
+export const EXTENSION_BIT = 0x10;
+export const CSRC_COUNT_MASK = 0x0f;
+export const MARKER_BIT = 0x80;
+export const PAYLOAD_TYPE_MASK = 0x7f;
+export const CSRC_SIZE = 4;
+export const EXTENSION_HEADER_SIZE = 4;
+export const EXTENSION_WORD = 4;
 
 /** Which RFC 8285 form an extension uses. */
 export function rtpExtensionForm(ext: RtpHeaderExtension): 'one-byte' | 'two-byte' | 'other' {
