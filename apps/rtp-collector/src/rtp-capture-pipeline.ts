@@ -1,8 +1,9 @@
-import { u32be } from '@earshot/bytes';
 import { ReasonCounters } from '@earshot/errors';
 import type { CallEvent, MediaDescription, MediaProtocol } from '@earshot/events';
 import { captureTimeMicros, PacketDecoder, type CaptureRecord, type UdpDatagram } from '@earshot/packet';
-import { canonicalIp, endpointString, looksLikeRtcp, looksLikeRtp, mediaKey, RtpStreamKeyError } from '@earshot/rtp';
+import {
+  canonicalIp, endpointString, looksLikeRtcp, looksLikeRtp, mediaKey, rtcpSenderSsrc, rtpSsrc, RtpStreamKeyError,
+} from '@earshot/rtp';
 import { SipCaptureReader, type SipCallEvent, type SipCaptureReaderOptions, type SipSideMedia } from '@earshot/sip';
 import { MediaAnnouncements, type AnnouncedMedia, type Announcement } from './media-announcements';
 import { RtpStreamBatcher, type OutgoingRtpBatch, type RtpStream } from './rtp-stream-batcher';
@@ -354,10 +355,10 @@ export class RtpCapturePipeline {
     let ssrc: number;
     if (looksLikeRtp(p)) {
       protocol = 'RTP';
-      ssrc = u32be(p, 8);
+      ssrc = rtpSsrc(p);
     } else if (looksLikeRtcp(p)) {
       protocol = 'RTCP';
-      ssrc = u32be(p, 4);
+      ssrc = rtcpSenderSsrc(p);
     } else {
       this.drop('not-rtp');
       return;

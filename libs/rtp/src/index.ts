@@ -9,7 +9,7 @@ export type {
   RtcpPacket, RtcpSenderReport, RtcpReceiverReport, RtcpReportBlock, RtcpSourceDescription, RtcpSdesItem, RtcpBye, RtcpApp, RtcpOther,
 } from './rtcp-packet';
 export {
-  decodeRtcpPacket, decodeRtcpCompound, encodeRtcpPacket, encodedSizeRtcpPacket, rtcpCompoundBytes, looksLikeRtcp,
+  decodeRtcpPacket, decodeRtcpCompound, encodeRtcpPacket, encodedSizeRtcpPacket, rtcpCompoundBytes, looksLikeRtcp, rtcpSenderSsrc,
   RTCP_PT_SR, RTCP_PT_RR, RTCP_PT_SDES, RTCP_PT_BYE, RTCP_PT_APP,
 } from './rtcp-packet';
 export type { RtpEndpoint, RtpStreamKey } from './rtp-stream-key';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   RtcpDecodeError, RtcpPacket, RtcpReceiverReport, RtcpSenderReport, decodeRtcpCompound, decodeRtcpPacket, encodedSizeRtcpPacket,
-  looksLikeRtcp, looksLikeRtp, rtcpCompoundBytes,
+  looksLikeRtcp, looksLikeRtp, rtcpCompoundBytes, rtcpSenderSsrc,
 } from './index';
 
 const block = { ssrc: 0xabcdef01, fractionLost: 25, cumulativeLost: -3, extendedHighestSequence: 0x1ffff, jitter: 42, lastSenderReport: 0x12345678, delaySinceLastSenderReport: 65536 };
@@ -97,4 +97,13 @@ describe('RTCP', () => {
       looksLikeRtcp(bytes); // must not throw either
     }), { numRuns: 3000 });
   });
+});
+
+test('rtcpSenderSsrc reads the first packet\'s sender from the bytes, at an offset too', () => {
+  const bytes = rtcpCompoundBytes([sr, { type: 'sdes', chunks: [{ ssrc: 0x11223344, items: [{ itemType: 1, text: 'a@b' }] }] }]);
+  assert.equal(looksLikeRtcp(bytes), true);
+  assert.equal(rtcpSenderSsrc(bytes), 0x11223344);
+  const shifted = new Uint8Array(bytes.length + 3);
+  shifted.set(bytes, 3);
+  assert.equal(rtcpSenderSsrc(shifted, 3), 0x11223344);
 });

@@ -381,6 +381,15 @@ export function rtcpCompoundBytes(packets: RtcpPacket[]): Uint8Array {
 }
 
 /**
+ * Zero-copy read of the SSRC after the first RTCP header (the sender of an SR/RR, the first source
+ * of SDES, BYE, APP): the stream an RTCP packet belongs to. Assumes `looksLikeRtcp` accepted the
+ * bytes (it checks there are at least 8).
+ */
+export function rtcpSenderSsrc(buf: Uint8Array, offset = 0): number {
+  return u32be(buf, offset + RTCP_HEADER_SIZE);
+}
+
+/**
  * A strict check for RTCP in a UDP payload: a compound packet whose first packet is SR or RR
  * (RFC 3550 §6.1), every packet version 2 with an RTCP type (192-223), lengths that add up
  * exactly to the datagram, and padding only on the last packet. Never throws.
