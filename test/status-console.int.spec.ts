@@ -86,6 +86,9 @@ describe('status console', () => {
   });
 
   after(async () => {
+    // qm.directory.v1 is shared: the agents written here must not stay (a directory with users stops
+    // `earshot run` from recording every call on this machine).
+    for (const user of ['alice', 'bob']) await stack?.producer.sendTombstone(TOPICS.directory, user).catch(() => undefined);
     await stack?.stop();
   });
 

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EarshotError } from '@earshot/errors';
 import { TOPICS, type ServiceHeartbeat } from '@earshot/events';
-import { createKafkaClient, EventCodec, EventProducer, provisionTopicsAndSchemas } from '@earshot/kafka';
+import { CompactedTopicReader, createKafkaClient, EventCodec, EventProducer, provisionTopicsAndSchemas } from '@earshot/kafka';
 import { AppProcess } from './app-process';
 import { stopConsole } from './console-command';
 import { formatSummary, LiveWatch } from './live-summary';
@@ -65,19 +65,28 @@ async function statusHealthy(url: string): Promise<boolean> {
   }
 }
 
-/** How many directory users the console knows, or null when it cannot tell (no admin login). */
+/**
+ * How many users the directory has, read as call control reads it (qm.directory.v1 to its end): the
+ * console's projection can lag the topic, and call control decides by the topic. Null when it cannot tell.
+ */
 async function directoryUsers(plan: RunPlan): Promise<number | null> {
+  const users = new Set<string>();
+  const reader = new CompactedTopicReader({
+    kafka: createKafkaClient({ brokers: plan.brokers, clientId: 'earshot-run-directory' }),
+    codec: new EventCodec({ registryUrl: plan.registryUrl }),
+    topics: [TOPICS.directory], groupIdBase: 'earshot-run-directory',
+    apply: (_topic, userId, entry) => {
+      if (entry === null) users.delete(userId);
+      else users.add(userId);
+    },
+  });
   try {
-    const login = await fetch(`${plan.statusUrl}api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: plan.adminPassword }), signal: AbortSignal.timeout(5000),
-    });
-    if (!login.ok) return null;
-    const { token } = (await login.json()) as { token: string };
-    const r = await fetch(`${plan.statusUrl}api/directory/users`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
-    return r.ok ? ((await r.json()) as { items: unknown[] }).items.length : null;
+    await reader.start();
+    return users.size;
   } catch {
     return null;
+  } finally {
+    await reader.stop().catch(() => undefined);
   }
 }
 
