@@ -49,6 +49,27 @@ function stallFor(ms: number): void {
   }
 }
 
+/**
+ * Starts `capture`, sends `sent` 200-byte datagrams to `port` at once, stalls the event loop for
+ * `stallMs` (nothing is read meanwhile), lets the capture drain, and stops it; returns the packets
+ * that reached JavaScript.
+ */
+async function blastWithStall(capture: LiveCapture, port: number, sent: number, stallMs: number): Promise<number> {
+  let received = 0;
+  capture.on('batch', (b) => (received += b.length));
+  capture.start();
+  const socket = await boundSocket();
+  try {
+    blastSynchronously(socket, port, sent, 200);
+    stallFor(stallMs);
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    socket.close();
+    capture.stop();
+  }
+  return received;
+}
+
 describe('LiveCapture', () => {
   test('captures UDP datagrams on the loopback interface with the kernel time, lengths and payload', async () => {
     const port = freshPort();
@@ -138,19 +159,8 @@ describe('LiveCapture', () => {
   test('a tiny kernel buffer under a blast reports its kernel drops, and everything sent is received or counted', async () => {
     const port = freshPort();
     const capture = new LiveCapture({ interface: 'lo', filter: `udp and dst port ${port}`, bufferSize: 65536 });
-    let received = 0;
-    capture.on('batch', (b) => (received += b.length));
-    capture.start();
-    const socket = await boundSocket();
     const sent = 40_000;
-    try {
-      blastSynchronously(socket, port, sent, 200);
-      stallFor(200);
-      await new Promise((r) => setTimeout(r, 300));
-    } finally {
-      socket.close();
-      capture.stop();
-    }
+    const received = await blastWithStall(capture, port, sent, 200);
     const stats = capture.stats();
     assert.ok(stats.kernelDrops > 0, `kernel drops reported: ${JSON.stringify(stats)}`);
     assert.equal(stats.packets, received);
@@ -163,19 +173,8 @@ describe('LiveCapture', () => {
     const port = freshPort();
     // 1 MiB of queue holds about 4,000 packets of 200 bytes; the stall lasts while 40,000 arrive.
     const capture = new LiveCapture({ interface: 'lo', filter: `udp and dst port ${port}`, snapLength: 256, bufferSize: 64 << 20, queueSize: 1 << 20, chunkSize: 64 * 1024 });
-    let received = 0;
-    capture.on('batch', (b) => (received += b.length));
-    capture.start();
-    const socket = await boundSocket();
     const sent = 40_000;
-    try {
-      blastSynchronously(socket, port, sent, 200);
-      stallFor(300);
-      await new Promise((r) => setTimeout(r, 300));
-    } finally {
-      socket.close();
-      capture.stop();
-    }
+    const received = await blastWithStall(capture, port, sent, 300);
     const stats = capture.stats();
     assert.ok(stats.queueDrops > 0, `queue drops reported: ${JSON.stringify(stats)}`);
     assert.ok(received < sent - stats.queueDrops + 1);
