@@ -74,12 +74,6 @@ export interface ConsumerRunnerOptions<T extends TopicName> {
   sessionTimeoutMs?: number;
   /** Called with each error that sent a message to the dead-letter topic, for the app's log. */
   onDeadLetter?: (error: Error, message: { topic: string; partition: number; offset: string }) => void;
-  /**
-   * Called on every assignment (the first join and each rebalance) with the partitions this member
-   * now owns, in order and before any of them is fetched, and whether it is the first assignment.
-   * Default: none.
-   */
-  onAssigned?: (assigned: ReadonlyArray<{ topic: T; partitions: readonly number[] }>, first: boolean) => void;
 }
 
 /**
@@ -116,15 +110,6 @@ export class ConsumerRunner<T extends TopicName> {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
     this.seekOnJoin();
-    const onAssigned = this.options.onAssigned;
-    if (onAssigned) {
-      let joins = 0;
-      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-        const assigned = Object.entries(payload.memberAssignment)
-          .map(([topic, partitions]) => ({ topic: topic as T, partitions: [...partitions].sort((a, b) => a - b) }));
-        onAssigned(assigned, joins++ === 0);
-      });
-    }
     this.started = true;
     await this.consumer.run({
       autoCommit: false,
